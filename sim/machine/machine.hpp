@@ -1,0 +1,155 @@
+// Contract: the simulated machine's static description. A MachineConfig is
+// parsed once from TOML (errors -> config::ConfigError with file:line:col);
+// Topology is immutable after construction and answers placement, APIC-id and
+// distance queries in O(1). Logical CPU numbering is Linux-like: first the
+// thread-0 of every core (socket-major), then the thread-1 siblings, etc.
+// APIC IDs follow x86 firmware: socket | core | thread bit fields, each
+// ceil(log2(count)) bits wide, so IDs have holes when counts aren't powers of 2.
+// CacheModel is the only mutable piece; it is single-threaded, borrows the
+// Topology (which must outlive it), and its state depends only on the order of
+// calls, never on host addresses.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xcallsim::machine {
+
+using Cycles = std::uint64_t;
+
+// How far apart two logical CPUs are; indexes every per-distance cost table.
+enum class Distance : std::uint8_t { Self, SmtSibling, SameCcx, SameSocket, CrossSocket };
+inline constexpr int kDistanceCount = 5;
+std::string_view to_string(Distance d);
+
+enum class ApicMode : std::uint8_t { XApic, X2Apic };
+// How the OS addresses multi-CPU IPIs (x86 sending policy, SEMANTICS 41/44/45).
+enum class IpiDestMode : std::uint8_t { Physical, LogicalFlat, LogicalCluster };
+
+struct TopologyConfig {
+  int sockets = 1;
+  int cores_per_socket = 1;
+  int threads_per_core = 1;
+  // 0: no CCX level (Intel-style: the LLC spans the socket); place().ccx is
+  // then the socket and same-socket pairs are SameSocket, never SameCcx.
+  int cores_per_ccx = 0;
+  // NUMA node == socket; numa_distance[a][b] as in ACPI SLIT (10 = local).
+  std::vector<std::vector<int>> numa_distance;
+};
+
+struct ApicCosts {
+  Cycles icr_write = 0;                           // sender cost of one ICR write
+  std::array<Cycles, kDistanceCount> delivery{};  // ICR write -> IRR set at target
+  Cycles entry = 0;                               // dispatch -> first handler instruction
+  Cycles exit = 0;                                // handler return (iret) cost
+  Cycles eoi = 0;                                 // EOI register write
+};
+
+struct ApicConfig {
+  ApicMode mode = ApicMode::XApic;
+  IpiDestMode dest_mode = IpiDestMode::Physical;
+  bool use_shorthand = true;  // Linux apic_use_ipi_shorthand (SEMANTICS 36-37)
+  ApicCosts costs;
+};
+
+struct CacheCosts {
+  // Latency to obtain a line held elsewhere, by distance to the nearest holder;
+  // [Self] is the hit latency.
+  std::array<Cycles, kDistanceCount> transfer{};
+  Cycles memory = 0;  // line held by nobody
+};
+
+struct MachineConfig {
+  std::string name;
+  std::string source;  // file the config came from (for messages)
+  double ghz = 1.0;    // core clock: cycles per ns
+  TopologyConfig topology;
+  ApicConfig apic;
+  CacheCosts cache;
+};
+
+// Throws config::ConfigError naming file:line:col and the fix.
+// Schema and defaults: docs/config-reference.md.
+MachineConfig load_machine_config(const std::filesystem::path& file);
+MachineConfig parse_machine_config(std::string_view toml_text, std::string_view source_name);
+
+struct CpuPlace {
+  int socket = 0;
+  int ccx = 0;   // global CCX index
+  int core = 0;  // global physical core index
+  int thread = 0;
+  int node = 0;
+};
+
+class Topology {
+ public:
+  // Throws std::invalid_argument for an impossible topology (the loader reports
+  // the same problems with file positions first).
+  explicit Topology(const MachineConfig& config);
+
+  int cpu_count() const { return static_cast<int>(places_.size()); }
+  const CpuPlace& place(int cpu) const { return places_[static_cast<std::size_t>(cpu)]; }
+  ApicMode apic_mode() const { return apic_mode_; }
+  std::uint32_t apic_id(int cpu) const { return apic_ids_[static_cast<std::size_t>(cpu)]; }
+  // x2APIC logical id: (id[19:4] << 16) | 1 << id[3:0] (SDM 10.12.10).
+  std::uint32_t x2apic_logical_id(int cpu) const;
+  std::optional<int> cpu_of_apic_id(std::uint32_t apic_id) const;
+  std::uint32_t max_apic_id() const {
+    return static_cast<std::uint32_t>(cpu_by_apic_id_.size() - 1);
+  }
+  Distance distance(int a, int b) const;
+  int node(int cpu) const { return place(cpu).node; }
+  int node_count() const;
+  int numa_distance(int node_a, int node_b) const;
+
+ private:
+  ApicMode apic_mode_;
+  std::vector<CpuPlace> places_;
+  std::vector<std::uint32_t> apic_ids_;
+  std::vector<int> cpu_by_apic_id_;  // dense reverse map, -1 = none
+  std::vector<std::vector<int>> numa_distance_;
+  bool has_ccx_level_ = false;
+};
+
+enum class Access : std::uint8_t { Read, Write, Atomic };
+using LineId = std::uint32_t;  // dense small integers chosen by the caller
+
+// Per-line owner/sharers with a "busy until" time so transfers serialize.
+class CacheModel {
+ public:
+  static constexpr LineId kMaxLines = LineId{1} << 24;  // guards against stray ids
+
+  CacheModel(const Topology& topology, const CacheCosts& costs);
+  // CPU `cpu` accesses `line` at time `now`; returns the completion time.
+  // Read: hit if held, else transfer from the nearest holder (line becomes shared).
+  // Write/Atomic: exclusive; invalidates others; waits for an in-flight transfer.
+  // Throws std::out_of_range for a bad cpu or line >= kMaxLines.
+  Cycles access(int cpu, LineId line, Access kind, Cycles now);
+
+  std::uint64_t transfers() const { return transfers_; }            // misses: cache or memory
+  std::uint64_t memory_fetches() const { return memory_fetches_; }  // misses nobody held
+  std::uint64_t hits() const { return hits_; }
+  // Holders of `line`, ascending CPU numbers (empty if never touched).
+  std::vector<int> holders(LineId line) const;
+
+ private:
+  struct Line {
+    std::vector<std::uint16_t> holders;  // sorted; sparse because CPUs can be 1000s
+    Cycles ready_at = 0;                 // completion of the last ownership transfer
+  };
+  Line& line_at(LineId line);
+
+  const Topology& topology_;
+  CacheCosts costs_;
+  std::vector<Line> lines_;
+  std::uint64_t transfers_ = 0;
+  std::uint64_t memory_fetches_ = 0;
+  std::uint64_t hits_ = 0;
+};
+
+}  // namespace xcallsim::machine
