@@ -1,0 +1,51 @@
+// Arena: one anonymous mapping (zero-filled and lazily committed, so large
+// CPU counts cost address space, not memory).
+#include "sim/smp/arena.hpp"
+
+#include <sys/mman.h>
+
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace xcallsim::smp::detail {
+
+Arena::Arena(std::size_t bytes) : size_(align_up(bytes, kPageBytes)) {
+  memory_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory_ == MAP_FAILED) {
+    memory_ = nullptr;
+    throw std::bad_alloc();
+  }
+}
+
+Arena::~Arena() {
+  if (memory_ != nullptr) ::munmap(memory_, size_);
+}
+
+void* Arena::carve(std::size_t bytes, std::size_t align) {
+  const std::size_t start = align_up(next_, align);
+  if (start + bytes > size_) {
+    throw std::logic_error("smp arena: layout needs more than the " + std::to_string(size_) +
+                           " bytes reserved");
+  }
+  next_ = start + bytes;
+  return static_cast<char*>(memory_) + start;
+}
+
+void Arena::guard(void* page_aligned, std::size_t bytes) {
+  if (::mprotect(page_aligned, bytes, PROT_NONE) != 0) {
+    throw std::runtime_error("smp arena: mprotect of a stack guard page failed");
+  }
+}
+
+machine::LineId Arena::line_of(const void* p) const {
+  if (!contains(p)) {
+    throw std::logic_error(
+        "smp: a shared word outside the simulator's arena (the xcall library must only touch "
+        "state the platform allocated)");
+  }
+  return static_cast<machine::LineId>(offset_of(p) / kLineBytes);
+}
+
+}  // namespace xcallsim::smp::detail

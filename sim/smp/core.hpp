@@ -1,0 +1,185 @@
+// The running machine behind Simulation and Cpu (internal to sim/smp).
+// Contract: Core owns everything a run touches; its members are grouped by
+// the file that implements them (see each section). All "running CPU"
+// operations are called on that CPU's fiber; engine handlers and APIC
+// listener callbacks run on the host context.
+//
+// Engine priorities at equal time (the documented tie-break):
+//   kPrioArrival (0)      APIC messages land first, so an IPI arriving at t
+//                         is in IRR before any CPU operation at t;
+//   kPrioCpu + cpu (16+)  CPU resumes (sync points, compute ends, wake-ups),
+//                         lower CPU index first.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/apic/apic.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/smp/arena.hpp"
+#include "sim/smp/cpu_state.hpp"
+#include "sim/smp/platform.hpp"
+#include "sim/smp/recorder.hpp"
+#include "sim/smp/smp.hpp"
+#include "xcall/platform/x86_send_policy.hpp"
+#include "xcall/xcall.hpp"
+
+namespace xcallsim::smp::detail {
+
+inline constexpr engine::Priority kPrioArrival = 0;
+inline constexpr engine::Priority kPrioCpu = 16;
+
+using XcallLib = xcall::Xcall<SimPlatform>;
+using Csd = xcall::call_single_data<SimPlatform>;
+using Word32 = xcall::plain_shared<std::uint32_t>;
+
+class Core {
+ public:
+  Core(const machine::MachineConfig& config, Options options);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+  static Core* current();                // the machine running on this host thread, if any
+  static Core* set_current(Core* core);  // returns the previous one
+
+  // --- setup and run (simulation.cpp) ---
+  FuncId add_function(FuncSpec spec);
+  FuncId function(std::string_view name) const;
+  void add_vector_handler(std::uint8_t vector, VectorHandler handler);
+  void set_program(int cpu, Program program);
+  void set_online(int cpu, bool online);
+  Outcome run();
+
+  const machine::MachineConfig& config() const { return config_; }
+  const Options& options() const { return options_; }
+  const machine::Topology& topology() const { return topology_; }
+  const trace::Trace& trace() const { return recorder_.trace(); }
+  int cpu_count() const { return topology_.cpu_count(); }
+  CpuState& cpu(int id) { return cpus_.at(static_cast<std::size_t>(id)); }
+  CpuState& running() { return cpus_[static_cast<std::size_t>(running_)]; }
+  CpuState& enter(int id);  // running(), checked to be `id` (a program uses its own Cpu)
+  XcallLib& xcall() { return *xcall_; }
+  SimPlatform& platform() { return platform_; }
+  Csd& private_csd(int cpu, int slot);
+  Word32& idle_flags(int cpu);   // the idle task's thread flags (TIF_POLLING / NEED_RESCHED)
+  void run_function(FuncId id);  // the trampoline's body: charge the func's cycles
+  const FuncSpec* function_spec(FuncId id) const;
+
+  // --- time (time.cpp) ---
+  void sync(CpuState& c);
+  void boundary(CpuState& c);  // sync, then take deliverable interrupts while IF=1
+  void compute(CpuState& c, Cycles cycles);
+  void idle_until(CpuState& c, Cycles time);
+  void irq_enable(CpuState& c);
+  void write_tpr(CpuState& c, std::uint8_t tpr);
+  void wake(CpuState& c, Cycles t);      // end a wakeable park at t (if earlier)
+  void wake_for_irq(int cpu, Cycles t);  // an interrupt arrived: wake if it can be taken
+
+  // --- memory (memory.cpp) ---
+  // A word's cache line: its arena line (offset / 64) numbered densely in
+  // first-touch order, so the cache model stays as small as what is used.
+  machine::LineId line_of(const void* word);
+  void touch(const void* word, machine::Access kind);
+  void written(const void* word);
+  xcall::WaitResult wait_until(const Word32& word, std::uint32_t mask, std::uint32_t expected,
+                               xcall::CsdWait& wait);
+
+  // --- interrupts and IPIs (ipi.cpp) ---
+  bool prep_single_ipi(int target);         // SEM-11 idle-poll elision
+  std::uint32_t logical_id(int cpu) const;  // the LDR value the policy ORs (SEM-45)
+  void send_single_ipi(int target, std::uint8_t vector);
+  void send_mask_ipi(const Mask& mask);
+  void on_apic_event(const apic::Event& e);
+
+  // --- trace, warnings, stuck reports (events.cpp, report.cpp) ---
+  void on_trace(const xcall::TraceEvent& ev);
+  void on_warning(const xcall::WarningEvent& w);
+  void on_csd_lock_report(const xcall::CsdLockReport& r);
+  // A record on CPU c at its (synced) clock.
+  void emit(CpuState& c, trace::Kind kind, std::uint32_t call, std::uint32_t a = 0,
+            std::uint32_t b = 0, std::uint32_t cc = 0, std::uint32_t d = 0);
+  void emit_at(int cpu, Cycles t, trace::Kind kind, std::uint32_t call, std::uint32_t a = 0,
+               std::uint32_t b = 0, std::uint32_t cc = 0, std::uint32_t d = 0);
+  std::uint32_t csd_id(std::uint64_t csd) const;
+  std::uint32_t func_id(std::uint64_t func, std::uint64_t info) const;
+
+ private:
+  // time.cpp
+  bool can_run_inline_until(Cycles t);
+  void park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq);
+  void schedule_resume(CpuState& c, Cycles t);
+  void resume(int cpu);
+  void take_interrupt(CpuState& c, int vector);
+  void eoi(CpuState& c, int vector);
+  // memory.cpp
+  void park_on_line(CpuState& c, machine::LineId line, std::optional<Cycles> until);
+  // simulation.cpp
+  void layout_arena();
+  void cpu_main(CpuState& c);
+  void idle_loop(CpuState& c);
+  void poll_idle_once(CpuState& c);
+  Outcome outcome();
+  std::string unfinished_report() const;
+  // ipi.cpp
+  void perform_writes(CpuState& c, std::uint8_t vector, std::uint32_t target_field,
+                      xcall::x86::SendHow how, const std::vector<xcall::x86::IcrWrite>& writes);
+  // report.cpp
+  std::string describe_cpu(int cpu) const;
+  std::string function_label(std::uint64_t func, std::uint64_t info) const;
+
+  machine::MachineConfig config_;
+  Options options_;
+  machine::Topology topology_;
+  machine::CacheModel cache_;
+  apic::InterruptController apic_;
+  engine::Engine engine_;
+  Recorder recorder_;
+  std::unique_ptr<Arena> arena_;
+  SimPlatform platform_{*this};
+  std::unique_ptr<XcallLib> xcall_;
+
+  // Arena regions (layout_arena); addresses only map words to dense ids.
+  xcall::XcallState<SimPlatform>* state_ = nullptr;
+  xcall::XcallPerCpu<SimPlatform>* percpu_ = nullptr;
+  Csd* cfd_ = nullptr;
+  char* private_base_ = nullptr;
+  std::size_t private_stride_ = 0;
+  char* idle_flags_base_ = nullptr;
+  char* stacks_base_ = nullptr;
+  std::size_t stack_stride_ = 0;
+  std::size_t stack_bytes_ = 0;
+
+  std::vector<FuncSpec> functions_;
+  std::map<int, VectorHandler> vector_handlers_;
+  std::map<machine::LineId, std::vector<int>> waiters_;  // line -> parked waiters, in park order
+  std::set<Cycles> arrival_events_;        // arrival times with an engine event scheduled
+  std::vector<machine::LineId> line_ids_;  // arena line -> dense id + 1 (0: untouched)
+  machine::LineId next_line_ = 0;
+  Mask online_;
+  xcall::x86::SendPolicy policy_;
+  Cycles stuck_timeout_ = 0;
+  int running_ = -1;
+  bool ran_ = false;
+  bool stuck_ = false;
+  std::string stuck_report_;
+  Cycles stuck_time_ = 0;
+  std::array<std::uint64_t, xcall::kWarningCount> warnings_{};
+  std::vector<std::string> warning_messages_;
+  std::uint64_t cache_transfers_base_ = 0, cache_hits_base_ = 0;
+
+  std::vector<CpuState> cpus_;  // last: fibers go first (they run code over the members above)
+};
+
+// A word's address <-> the info pointer of a registered function: the id
+// itself (plus one), so no host address ever identifies a function.
+void* info_of(FuncId id);
+void sim_func(void* info);
+xcall::smp_cond_func_t cond_func(Cond cond);
+
+}  // namespace xcallsim::smp::detail

@@ -1,0 +1,139 @@
+// Cpu: what a CPU program can do, mapped onto Core and the real xcall
+// library (functions by FuncId through the sim_func trampoline).
+#include <stdexcept>
+#include <string>
+
+#include "sim/smp/core.hpp"
+
+namespace xcallsim::smp {
+
+using detail::Csd;
+using detail::info_of;
+using detail::sim_func;
+
+namespace {
+
+void* checked_info(const detail::Core& core, FuncId func) {
+  if (core.function_spec(func) == nullptr)
+    throw std::out_of_range("smp: unknown function id " + std::to_string(func));
+  return info_of(func);
+}
+
+// The caller-owned csd of a slot: func/info are (re)written only while it is
+// unlocked, as its owner may; a locked csd makes the library answer -EBUSY.
+Csd& prepare_private(detail::Core& core, int cpu, int slot, FuncId func) {
+  void* const info = checked_info(core, func);
+  Csd& csd = core.private_csd(cpu, slot);
+  if ((csd.node.u_flags.value & xcall::CSD_FLAG_LOCK) == 0) {
+    core.platform().store_relaxed(csd.func, &sim_func);
+    core.platform().store_relaxed(csd.info, info);
+  }
+  core.running().issue_func = func;
+  return csd;
+}
+
+}  // namespace
+
+Cycles Cpu::now() const {
+  return core_->cpu(id_).now;
+}
+int Cpu::cpu_count() const {
+  return core_->cpu_count();
+}
+void Cpu::compute(Cycles cycles) {
+  core_->compute(core_->enter(id_), cycles);
+}
+
+void Cpu::irq_disable() {
+  detail::CpuState& c = core_->enter(id_);
+  core_->boundary(c);
+  c.irqs_off = true;
+}
+void Cpu::irq_enable() {
+  core_->irq_enable(core_->enter(id_));
+}
+bool Cpu::irqs_disabled() const {
+  return core_->cpu(id_).irqs_off;
+}
+void Cpu::idle_until(Cycles time) {
+  core_->idle_until(core_->enter(id_), time);
+}
+
+void Cpu::mark(std::uint32_t value) {
+  detail::CpuState& c = core_->enter(id_);
+  core_->emit(c, trace::Kind::Mark, detail::current_call(c), value);
+}
+
+void Cpu::set_tpr(std::uint8_t tpr) {
+  core_->write_tpr(core_->enter(id_), tpr);
+}
+
+void Cpu::send_ipi(int target, std::uint8_t vector) {
+  core_->enter(id_);
+  if (target < 0 || target >= core_->cpu_count())
+    throw std::out_of_range("smp: send_ipi to CPU " + std::to_string(target));
+  core_->send_single_ipi(target, vector);
+}
+
+int Cpu::xcall(int target, FuncId func, unsigned flags) {
+  core_->enter(id_);
+  return core_->xcall().smp_xcall(target, &sim_func, checked_info(*core_, func), flags);
+}
+int Cpu::xcall_cond(int target, FuncId func, unsigned flags, Cond cond) {
+  core_->enter(id_);
+  return core_->xcall().smp_xcall_cond(target, &sim_func, checked_info(*core_, func), flags,
+                                       detail::cond_func(cond));
+}
+int Cpu::xcall_mask(const Mask& mask, FuncId func, unsigned flags) {
+  core_->enter(id_);
+  return core_->xcall().smp_xcall_mask(&mask, &sim_func, checked_info(*core_, func), flags);
+}
+int Cpu::xcall_mask_cond(const Mask& mask, FuncId func, unsigned flags, Cond cond) {
+  core_->enter(id_);
+  return core_->xcall().smp_xcall_mask_cond(&mask, &sim_func, checked_info(*core_, func), flags,
+                                            detail::cond_func(cond));
+}
+int Cpu::xcall_private(int target, int slot, FuncId func, unsigned flags) {
+  core_->enter(id_);
+  Csd& csd = prepare_private(*core_, id_, slot, func);
+  return core_->xcall().smp_xcall_private(target, &csd, flags);
+}
+int Cpu::xcall_any(const Mask& mask, FuncId func, unsigned flags) {
+  core_->enter(id_);
+  return core_->xcall().smp_xcall_any(&mask, &sim_func, checked_info(*core_, func), flags);
+}
+bool Cpu::private_busy(int slot) {
+  core_->enter(id_);
+  return core_->xcall().csd_is_locked(&core_->private_csd(id_, slot));
+}
+
+int Cpu::smp_call_function_single(int target, FuncId func, bool wait) {
+  core_->enter(id_);
+  return core_->xcall().smp_call_function_single(target, &sim_func, checked_info(*core_, func),
+                                                 wait ? 1 : 0);
+}
+int Cpu::smp_call_function_single_async(int target, int slot, FuncId func) {
+  core_->enter(id_);
+  Csd& csd = prepare_private(*core_, id_, slot, func);
+  return core_->xcall().smp_call_function_single_async(target, &csd);
+}
+void Cpu::smp_call_function_many(const Mask& mask, FuncId func, bool wait) {
+  core_->enter(id_);
+  core_->xcall().smp_call_function_many(&mask, &sim_func, checked_info(*core_, func), wait);
+}
+void Cpu::smp_call_function(FuncId func, bool wait) {
+  core_->enter(id_);
+  core_->xcall().smp_call_function(&sim_func, checked_info(*core_, func), wait);
+}
+int Cpu::smp_call_function_any(const Mask& mask, FuncId func, bool wait) {
+  core_->enter(id_);
+  return core_->xcall().smp_call_function_any(&mask, &sim_func, checked_info(*core_, func),
+                                              wait ? 1 : 0);
+}
+void Cpu::on_each_cpu_cond_mask(Cond cond, FuncId func, bool wait, const Mask& mask) {
+  core_->enter(id_);
+  core_->xcall().on_each_cpu_cond_mask(detail::cond_func(cond), &sim_func,
+                                       checked_info(*core_, func), wait, &mask);
+}
+
+}  // namespace xcallsim::smp

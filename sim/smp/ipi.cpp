@@ -1,0 +1,152 @@
+// Core, IPIs: idle-poll elision (SEM-11), the x86 sending policy
+// (xcall/platform/x86_send_policy.hpp, SEM-35..45) fed into the APIC model,
+// and the APIC's events (deliveries wake CPUs, records).
+#include <algorithm>
+#include <limits>
+
+#include "sim/smp/core.hpp"
+
+namespace xcallsim::smp::detail {
+
+namespace x86 = xcall::x86;
+
+namespace {
+
+// Thread-info flags of a CPU's idle task (arch/x86 thread_info.h bit values
+// do not matter here, only that they are distinct).
+constexpr std::uint32_t kTifNeedResched = 1u << 3;
+constexpr std::uint32_t kTifPollingNrflag = 1u << 21;
+
+struct PolicyIds {
+  const Core* core;
+  std::uint32_t apic_id(int cpu) const { return core->topology().apic_id(cpu); }
+  std::uint32_t logical_id(int cpu) const { return core->logical_id(cpu); }
+};
+
+std::uint32_t saturate(Cycles v) {
+  return static_cast<std::uint32_t>(std::min<Cycles>(v, std::numeric_limits<std::uint32_t>::max()));
+}
+
+}  // namespace
+
+std::uint32_t Core::logical_id(int cpu) const {
+  if (topology_.apic_mode() == machine::ApicMode::X2Apic) return topology_.x2apic_logical_id(cpu);
+  if (config_.apic.dest_mode == machine::IpiDestMode::LogicalCluster)
+    return static_cast<std::uint32_t>(((cpu / 4) << 4) | (1 << (cpu % 4)));  // 4 CPUs per cluster
+  return cpu < 8 ? 1u << cpu : 0u;  // flat: Linux's default_init_apic_ldr()
+}
+
+// set_nr_if_polling(rq->idle) (SEM-11): read the idle task's flags; if it
+// polls, set NEED_RESCHED with a cmpxchg instead of sending the IPI.
+bool Core::prep_single_ipi(int target) {
+  if (!options_.poll_idle) return true;
+  Word32& flags = idle_flags(target);
+  touch(&flags, machine::Access::Read);
+  std::uint32_t seen = flags.value;
+  for (;;) {
+    if ((seen & kTifPollingNrflag) == 0) return true;
+    if ((seen & kTifNeedResched) != 0) break;
+    touch(&flags, machine::Access::Atomic);
+    if (flags.value == seen) {
+      flags.value = seen | kTifNeedResched;
+      written(&flags);
+      break;
+    }
+    seen = flags.value;
+  }
+  ++running().counters.ipis_elided;
+  return false;
+}
+
+// The polling idle loop (do_idle with TIF_POLLING_NRFLAG): sleep on the
+// flags line until NEED_RESCHED, then clear and flush (SEM-22).
+void Core::poll_idle_once(CpuState& c) {
+  Word32& flags = idle_flags(c.id);
+  platform_.store_relaxed(flags, kTifPollingNrflag);
+  while ((platform_.load_relaxed(flags) & kTifNeedResched) == 0)
+    park_on_line(c, line_of(&flags), std::nullopt);
+  platform_.store_relaxed(flags, 0u);
+  xcall_->flush_smp_call_function_queue();
+}
+
+void Core::send_single_ipi(int target, std::uint8_t vector) {
+  CpuState& c = running();
+  boundary(c);  // the send runs with IRQs saved/disabled: one interrupt point before it
+  std::vector<x86::IcrWrite> writes;
+  const auto how =
+      x86::send_ipi_single<kMaxCpus>(policy_, target, vector, PolicyIds{this},
+                                     [&](const x86::IcrWrite& w) { writes.push_back(w); });
+  perform_writes(c, vector, static_cast<std::uint32_t>(target), how, writes);
+}
+
+void Core::send_mask_ipi(const Mask& mask) {
+  CpuState& c = running();
+  boundary(c);
+  std::vector<x86::IcrWrite> writes;
+  const auto how = x86::send_call_func_ipi(policy_, c.id, mask, online_, PolicyIds{this},
+                                           [&](const x86::IcrWrite& w) { writes.push_back(w); });
+  const std::uint32_t id =
+      recorder_.mask_id(mask.words(), static_cast<std::size_t>(cpu_count())) | trace::kMaskTarget;
+  perform_writes(c, x86::CALL_FUNCTION_VECTOR, id, how, writes);
+}
+
+// xAPIC: wait for the delivery-status bit to clear BEFORE each write (SEM-41),
+// charging the spin; x2APIC: no busy bit (SEM-43).
+void Core::perform_writes(CpuState& c, std::uint8_t vector, std::uint32_t target_field,
+                          x86::SendHow how, const std::vector<x86::IcrWrite>& writes) {
+  emit(c, trace::Kind::IpiSend, current_call(c), target_field, vector,
+       static_cast<std::uint32_t>(how), static_cast<std::uint32_t>(writes.size()));
+  ++c.counters.ipis_sent;
+  for (const x86::IcrWrite& w : writes) {
+    sync(c);
+    if (w.wait_icr_idle) {
+      const Cycles idle = apic_.icr_idle_at(c.id);
+      if (idle > c.now) {
+        emit(c, trace::Kind::IcrBusyWait, current_call(c), saturate(idle - c.now));
+        c.counters.icr_busy_cycles += idle - c.now;
+        c.now = idle;
+        sync(c);
+      }
+    }
+    c.now += apic_.write_icr(c.id, c.now, w.lo, w.hi).cost;
+  }
+}
+
+void Core::on_apic_event(const apic::Event& e) {
+  using apic::EventKind;
+  switch (e.kind) {
+    case EventKind::IcrWrite:
+      emit_at(e.cpu, e.time, trace::Kind::IcrWrite, current_call(cpu(e.cpu)), e.icr_lo, e.icr_hi,
+              static_cast<std::uint32_t>(e.messages), e.while_busy ? 1 : 0);
+      break;
+    case EventKind::MessageSent:
+      // One engine event per distinct arrival time applies every message due.
+      if (arrival_events_.insert(e.arrival).second) {
+        engine_.at(
+            e.arrival,
+            [this, t = e.arrival] {
+              arrival_events_.erase(t);
+              apic_.advance_to(t);
+            },
+            kPrioArrival);
+      }
+      break;
+    case EventKind::Accepted:
+      emit_at(e.cpu, e.time, trace::Kind::IpiDeliver, 0, static_cast<std::uint32_t>(e.vector),
+              static_cast<std::uint32_t>(e.peer));
+      wake_for_irq(e.cpu, e.time);
+      break;
+    case EventKind::Coalesced:
+      emit_at(e.cpu, e.time, trace::Kind::IrrCoalesced, 0, static_cast<std::uint32_t>(e.vector),
+              static_cast<std::uint32_t>(e.peer));
+      break;
+    case EventKind::Error:
+      emit_at(e.cpu, e.time, trace::Kind::ApicError, 0, e.esr_bits,
+              static_cast<std::uint32_t>(e.status));
+      break;
+    default:
+      break;  // dispatch and EOI are recorded by the CPU; NMI/INIT/SIPI are unused
+  }
+}
+
+}  // namespace xcallsim::smp::detail

@@ -1,0 +1,113 @@
+// SimPlatform: the xcall Platform contract (xcall/platform/contract.hpp) on
+// simulated CPUs. Internal to sim/smp.
+// Contract: one SimPlatform per Simulation, shared by all CPUs; every call
+// runs on the fiber of the CPU this_cpu() names. Shared words are plain
+// storage inside the Simulation's arena; each access first passes an
+// operation boundary (clock sync with the engine, pending interrupts taken if
+// IF=1), then applies its effect, then charges CacheModel::access() for the
+// word's line (arena offset / 64, numbered densely in first-touch order). A write wakes every CPU
+// waiting on that line at the writer's completion time. Queries (this_cpu, irqs_disabled, ...) are
+// free and never yield.
+#pragma once
+
+#include <cstdint>
+
+#include "sim/machine/machine.hpp"
+#include "sim/smp/smp.hpp"
+#include "xcall/platform/contract.hpp"
+
+namespace xcallsim::smp::detail {
+
+class Core;
+
+class SimPlatform {
+ public:
+  static constexpr int max_cpus = kMaxCpus;
+  using irq_flags = bool;  // "IRQs were disabled" before local_irq_save()
+  template <class T>
+  using shared = xcall::plain_shared<T>;
+
+  explicit SimPlatform(Core& core) : core_(&core) {}
+
+  int this_cpu();
+  int nr_cpu_ids();
+  bool cpu_online(int cpu);
+  int cpu_to_node(int cpu);
+  bool irqs_disabled();
+  bool in_task();
+  bool oops_in_progress() { return false; }
+  bool early_boot_irqs_disabled() { return false; }
+  irq_flags local_irq_save();
+  void local_irq_restore(irq_flags were_disabled);  // re-enabling takes pending interrupts
+  void preempt_disable();
+  void preempt_enable();
+
+  template <class T>
+  T load_acquire(const shared<T>& w) {
+    touch(&w, machine::Access::Read);
+    return w.value;
+  }
+  template <class T>
+  T load_relaxed(const shared<T>& w) {
+    touch(&w, machine::Access::Read);
+    return w.value;
+  }
+  template <class T>
+  void store_release(shared<T>& w, T v) {
+    touch(&w, machine::Access::Write);
+    w.value = v;
+    written(&w);
+  }
+  template <class T>
+  void store_relaxed(shared<T>& w, T v) {
+    store_release(w, v);
+  }
+  template <class T>
+  bool cmpxchg(shared<T>& w, T& expected, T desired) {
+    touch(&w, machine::Access::Atomic);
+    if (w.value != expected) {
+      expected = w.value;
+      return false;
+    }
+    w.value = desired;
+    written(&w);
+    return true;
+  }
+  template <class T>
+  T xchg(shared<T>& w, T v) {
+    touch(&w, machine::Access::Atomic);
+    const T old = w.value;
+    w.value = v;
+    written(&w);
+    return old;
+  }
+  template <class T>
+  T fetch_or(shared<T>& w, T v) {
+    touch(&w, machine::Access::Atomic);
+    const T old = w.value;
+    w.value = static_cast<T>(old | v);
+    written(&w);
+    return old;
+  }
+
+  xcall::WaitResult wait_until(const shared<std::uint32_t>& word, std::uint32_t mask,
+                               std::uint32_t expected, xcall::CsdWait& wait);
+  void cpu_relax();
+
+  bool call_function_single_prep_ipi(int cpu);
+  void arch_send_call_function_single_ipi(int cpu);
+  void arch_send_call_function_ipi_mask(const xcall::cpumask<max_cpus>& mask);
+
+  void warn(const xcall::WarningEvent& warning);
+  void csd_lock_report(const xcall::CsdLockReport& report);
+  void trace(const xcall::TraceEvent& event);
+
+ private:
+  void touch(const void* word, machine::Access kind);
+  void written(const void* word);
+  Core* core_;
+};
+
+static_assert(xcall::Platform<SimPlatform>);
+
+}  // namespace xcallsim::smp::detail

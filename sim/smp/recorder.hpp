@@ -1,0 +1,39 @@
+// The trace being written (internal to sim/smp).
+// Contract: records arrive in non-decreasing time (checked: a violation is a
+// simulator bug and throws std::logic_error); masks are deduplicated into
+// dense ids in order of first appearance; call ids are dense from 1; a csd is
+// bound to the call that last queued it. Nothing here depends on host
+// addresses or unordered iteration.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/trace/record.hpp"
+
+namespace xcallsim::smp::detail {
+
+class Recorder {
+ public:
+  void init(int cpu_count, double ghz);
+  const trace::Trace& trace() const { return trace_; }
+  void add_function(std::string name) { trace_.functions.push_back(std::move(name)); }
+
+  void emit(const trace::Record& record);
+  std::uint32_t mask_id(const std::uint64_t* words, std::size_t bits);
+  std::uint32_t new_call() { return ++last_call_; }
+  void bind_csd(std::uint32_t csd, std::uint32_t call) { csd_calls_[csd] = call; }
+  std::uint32_t call_of_csd(std::uint32_t csd) const;
+
+ private:
+  trace::Trace trace_;
+  std::map<std::vector<std::uint64_t>, std::uint32_t> mask_ids_;
+  std::map<std::uint32_t, std::uint32_t> csd_calls_;
+  std::uint32_t last_call_ = 0;
+};
+
+}  // namespace xcallsim::smp::detail

@@ -1,0 +1,165 @@
+// Core, time: clock sync with the engine, parking and waking fibers, compute
+// phases, and taking interrupts at operation boundaries
+// (docs/architecture.md "How time flows in the simulator").
+#include <algorithm>
+
+#include "sim/smp/core.hpp"
+
+namespace xcallsim::smp::detail {
+
+namespace {
+constexpr int kCallFunctionSingleVector = xcall::x86::CALL_FUNCTION_SINGLE_VECTOR;
+constexpr int kCallFunctionVector = xcall::x86::CALL_FUNCTION_VECTOR;
+}  // namespace
+
+// True if this CPU may run on past `t` without yielding: nothing is pending
+// at or before t (so its resume at t would be the next event anyway) and t
+// is inside the time limit.
+bool Core::can_run_inline_until(Cycles t) {
+  if (options_.time_limit != 0 && t > options_.time_limit) return false;
+  return engine_.next_time() > t;
+}
+
+void Core::sync(CpuState& c) {
+  // Resumed exactly at our clock: every event ordered before us has run.
+  if (c.now == engine_.now()) return;
+  if (can_run_inline_until(c.now)) return;
+  park(c, Park::Sync, c.now, false);
+}
+
+void Core::park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq) {
+  c.park = kind;
+  c.wake_on_irq = wake_on_irq;
+  if (until) schedule_resume(c, std::max(*until, c.now));
+  c.fiber->yield();
+}
+
+void Core::schedule_resume(CpuState& c, Cycles t) {
+  t = std::max(t, engine_.now());
+  if (c.resume_pending) {
+    if (c.resume_at <= t) return;
+    engine_.cancel(c.resume_event);
+  }
+  c.resume_pending = true;
+  c.resume_at = t;
+  const int id = c.id;
+  c.resume_event = engine_.at(
+      t, [this, id] { resume(id); }, kPrioCpu + id);
+}
+
+void Core::resume(int id) {
+  CpuState& c = cpu(id);
+  c.resume_pending = false;
+  c.park = Park::None;
+  c.now = std::max(c.now, engine_.now());
+  running_ = id;
+  struct Reset {
+    int& running;
+    ~Reset() { running = -1; }
+  } reset{running_};
+  c.fiber->resume();
+}
+
+void Core::wake(CpuState& c, Cycles t) {
+  if (c.park == Park::None || c.park == Park::Sync) return;
+  schedule_resume(c, t);
+}
+
+void Core::wake_for_irq(int id, Cycles t) {
+  CpuState& c = cpu(id);
+  if (!c.online || c.irqs_off || !c.wake_on_irq) return;
+  if (apic_.highest_deliverable(id) < 0) return;
+  wake(c, t);
+}
+
+void Core::boundary(CpuState& c) {
+  for (;;) {
+    sync(c);
+    if (c.irqs_off || !c.online) return;
+    const int vector = apic_.highest_deliverable(c.id);
+    if (vector < 0) return;
+    take_interrupt(c, vector);
+  }
+}
+
+// State changes happen at the CPU's clock: sync first, so no other CPU sees
+// IF=1 "early" while this one runs ahead through an IRQs-off stretch.
+void Core::irq_enable(CpuState& c) {
+  sync(c);
+  c.irqs_off = false;
+  boundary(c);  // sti: a pending interrupt is taken before the next instruction
+}
+
+void Core::write_tpr(CpuState& c, std::uint8_t tpr) {
+  sync(c);
+  apic_.write_tpr(c.id, tpr);
+  boundary(c);  // lowering the TPR may make a pending vector deliverable
+}
+
+void Core::compute(CpuState& c, Cycles cycles) {
+  Cycles left = cycles;
+  for (;;) {
+    boundary(c);
+    if (left == 0) return;
+    const Cycles end = c.now + left;
+    // Nothing can interrupt it (IF=0, or no event before its end): run through.
+    if (c.irqs_off || can_run_inline_until(end)) {
+      c.now = end;
+      return;
+    }
+    const Cycles start = c.now;
+    park(c, Park::Compute, end, true);
+    left -= std::min(left, c.now - start);  // interrupted at c.now: handler time is not progress
+  }
+}
+
+void Core::idle_until(CpuState& c, Cycles time) {
+  for (;;) {
+    boundary(c);
+    if (c.now >= time) return;
+    if (can_run_inline_until(time)) {
+      c.now = time;
+      return;
+    }
+    park(c, Park::Halt, time, !c.irqs_off);
+  }
+}
+
+// Dispatch (INTA), entry cost, handler with IF=0, exit cost: Linux's
+// sysvec_call_function{,_single} does EOI first, then the queue flush
+// (SEM-20, SEM-33). A handler that sets IF=1 again can be preempted by a
+// higher class (the APIC's PPR decides, SEM-47).
+void Core::take_interrupt(CpuState& c, int vector) {
+  const Cycles start = c.now;
+  apic_.acknowledge(c.id, c.now);
+  emit(c, trace::Kind::IrqEntry, 0, static_cast<std::uint32_t>(vector));
+  c.irqs_off = true;
+  ++c.irq_depth;
+  ++c.counters.interrupts;
+  c.now += apic_.costs().entry;
+  if (vector == kCallFunctionSingleVector || vector == kCallFunctionVector) {
+    eoi(c, vector);
+    xcall_->generic_smp_call_function_single_interrupt();
+  } else if (const auto it = vector_handlers_.find(vector); it != vector_handlers_.end()) {
+    eoi(c, vector);
+    if (it->second.irqs_on) irq_enable(c);
+    compute(c, it->second.cycles);
+    c.irqs_off = true;
+  } else {
+    eoi(c, vector);  // no handler: acknowledged and dropped
+  }
+  emit(c, trace::Kind::IrqExit, 0, static_cast<std::uint32_t>(vector));
+  c.now += apic_.costs().exit;
+  --c.irq_depth;
+  c.irqs_off = false;  // iret restores IF=1 (it was 1 when the interrupt was taken)
+  if (c.irq_depth == 0) c.counters.handler_cycles += c.now - start;
+}
+
+void Core::eoi(CpuState& c, int vector) {
+  sync(c);
+  apic_.write_eoi(c.id, c.now);
+  emit(c, trace::Kind::Eoi, 0, static_cast<std::uint32_t>(vector));
+  c.now += apic_.costs().eoi;
+}
+
+}  // namespace xcallsim::smp::detail

@@ -1,0 +1,89 @@
+// Where the seed and upstream profiles differ at the simulator level: the
+// csd a single SYNC call uses (SEM 6.6: on-stack vs per-CPU cfd) and whether
+// smp_xcall_mask() runs func on the caller (SEM 6.5), plus SEM-18's overlap
+// of the local run with the remote ones.
+#include <catch2/catch.hpp>
+
+#include "sim_fixture.hpp"
+
+using namespace xcallsim::fixture;
+
+namespace {
+
+Result single_sync(Profile profile, std::string_view preset) {
+  Options options;
+  options.profile = profile;
+  auto m = machine(preset, options);
+  const FuncId work = m.func("work");
+  m.program(0, [&](Cpu& c) {
+    c.xcall(1, work, SYNC);
+    c.xcall(1, work, SYNC);
+  });
+  return m.run();
+}
+
+Cycles first_ipi(const Result& r) {
+  return r.times(Kind::IpiSend, 0).at(0);
+}
+
+}  // namespace
+
+SCENARIO("SEM 6.6: upstream's on-stack csd is cheaper than the seed's cfd csd", "[scenario]") {
+  GIVEN("the same SYNC call under both profiles") {
+    WHEN("cache lines cost nothing") {
+      const Result seed = single_sync(Profile::Seed, "small4-zerocache");
+      const Result upstream = single_sync(Profile::Upstream, "small4-zerocache");
+      THEN("both take exactly the same time: the difference is all cache traffic") {
+        REQUIRE(seed.latency(1) == upstream.latency(1));
+        REQUIRE(seed.latency(2) == upstream.latency(2));
+      }
+    }
+    WHEN("cache lines cost by distance") {
+      const Result seed = single_sync(Profile::Seed, "small4");
+      const Result upstream = single_sync(Profile::Upstream, "small4");
+      THEN("the seed's first call pays a cold per-CPU csd line the (hot) stack csd does not") {
+        INFO(seed.dump() << "\n" << upstream.dump());
+        REQUIRE(seed.records(Kind::CsdQueue, 0)[0].b == 1);       // cfd csd (0 -> 1)
+        REQUIRE(upstream.records(Kind::CsdQueue, 0)[0].b == 20);  // CPU0's stack csd (16 + 4 + 0)
+        REQUIRE(first_ipi(seed) - first_ipi(upstream) >= kCacheMemory - kCacheHit);
+        REQUIRE(seed.latency(1) - upstream.latency(1) >= kCacheMemory - kCacheHit);
+        AND_THEN("a warm second call costs the seed no less than upstream") {
+          REQUIRE(seed.latency(2) >= upstream.latency(2));
+        }
+      }
+    }
+  }
+}
+
+SCENARIO("SEM 6.5: smp_xcall_mask with self in the mask", "[scenario]") {
+  for (const auto profile : {Profile::Seed, Profile::Upstream}) {
+    GIVEN("profile " + std::string(xcallsim::smp::to_string(profile))) {
+      Options options;
+      options.profile = profile;
+      auto m = machine("small4", options);
+      const FuncId work = m.func("work");
+      WHEN("CPU0 calls {0, 1, 2} SYNC") {
+        m.program(0, [&](Cpu& c) { c.xcall_mask(mask_of({0, 1, 2}), work, SYNC); });
+        const Result r = m.run();
+        THEN("the remote CPUs run it; only the seed also runs it on the caller") {
+          INFO(r.dump());
+          REQUIRE(r.outcome().completed);
+          REQUIRE(r.func_runs_on(1).size() == 1);
+          REQUIRE(r.func_runs_on(2).size() == 1);
+          REQUIRE(r.func_runs_on(0).size() == (profile == Profile::Seed ? 1u : 0u));
+          if (profile == Profile::Seed) {
+            AND_THEN("SEM-18: the local run starts after the IPI and overlaps the remote runs") {
+              const Cycles local_entry = *r.func_entry(1, 0);
+              const Cycles local_exit = *r.func_exit(1, 0);
+              REQUIRE(r.records(Kind::FuncEntry, 0)[0].c == 1);  // run locally by the caller
+              REQUIRE(r.times(Kind::IpiSend, 0)[0] < local_entry);
+              REQUIRE(local_entry < *r.func_entry(1, 1));
+              REQUIRE(*r.func_entry(1, 1) < local_exit);
+              REQUIRE(*r.returned_at(1) >= std::max(*r.func_exit(1, 1), *r.func_exit(1, 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
