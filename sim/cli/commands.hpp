@@ -1,0 +1,18 @@
+// Contract: one function per xcallsim subcommand. Each registers its options
+// on the CLI11 app and returns the callback's exit status through `status`:
+// 0 success, 2 bad input (config, scenario, trace, usage), 3 the simulated
+// run failed (stuck call), 4 internal error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace xcallsim::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitRunFailed = 3;
+inline constexpr int kExitInternal = 4;
+
+void add_run_command(CLI::App& app, int& status);
+
+}  // namespace xcallsim::cli
