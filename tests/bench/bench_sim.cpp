@@ -1,0 +1,91 @@
+// Whole-simulator throughput: fibers + engine + APIC + cache model + the real
+// xcall library. Counters are per host second; compare sizes as ratios.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "sim/machine/machine.hpp"
+#include "sim/smp/smp.hpp"
+
+using namespace xcallsim;
+
+namespace {
+
+// The default preset's costs on a machine of `cpus` CPUs (2 sockets, SMT2);
+// x2APIC once APIC ids no longer fit xAPIC's 8 bits.
+machine::MachineConfig machine_of(int cpus) {
+  auto config =
+      machine::load_machine_config(std::string(XCALLSIM_CONFIGS_DIR) + "/machines/default.toml");
+  config.topology.sockets = cpus >= 4 ? 2 : 1;
+  config.topology.threads_per_core = 2;
+  config.topology.cores_per_socket = cpus / (2 * config.topology.sockets);
+  config.topology.cores_per_ccx = 0;
+  config.topology.numa_distance.clear();
+  if (cpus > 128) {
+    config.apic.mode = machine::ApicMode::X2Apic;
+    config.apic.dest_mode = machine::IpiDestMode::Physical;
+  }
+  return config;
+}
+
+std::uint64_t count(const trace::Trace& t, trace::Kind kind) {
+  std::uint64_t n = 0;
+  for (const auto& r : t.records) n += r.kind == kind;
+  return n;
+}
+
+// Every CPU sends ASYNC calls to all others (smp_xcall_mask): the
+// all-to-all broadcast storm. Counter: simulated IPI deliveries per second.
+void BM_BroadcastStorm(benchmark::State& state) {
+  const int cpus = static_cast<int>(state.range(0));
+  std::uint64_t deliveries = 0;
+  for (auto _ : state) {
+    smp::Simulation sim(machine_of(cpus));
+    auto f = sim.add_function({"noop", 0});
+    for (int c = 0; c < cpus; ++c) {
+      sim.set_program(c, [f, cpus](smp::Cpu& cpu) {
+        smp::Mask others;
+        for (int t = 0; t < cpus; ++t) {
+          if (t != cpu.id()) others.set(t);
+        }
+        for (int i = 0; i < 20; ++i) {
+          cpu.xcall_mask(others, f, smp::kAsync);
+          cpu.compute(5000);
+        }
+      });
+    }
+    sim.run();
+    deliveries += count(sim.trace(), trace::Kind::IpiDeliver);
+  }
+  state.counters["deliveries/s"] =
+      benchmark::Counter(static_cast<double>(deliveries), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_BroadcastStorm)->Arg(64)->Unit(benchmark::kMillisecond);
+
+// Each CPU makes SYNC single calls to its neighbour: host time per xcall.
+void BM_SyncRing(benchmark::State& state) {
+  const int cpus = static_cast<int>(state.range(0));
+  const int calls_per_cpu = std::max(1, 4096 / cpus);
+  std::uint64_t calls = 0;
+  for (auto _ : state) {
+    smp::Simulation sim(machine_of(cpus));
+    auto f = sim.add_function({"noop", 0});
+    for (int c = 0; c < cpus; ++c) {
+      sim.set_program(c, [f, cpus, calls_per_cpu](smp::Cpu& cpu) {
+        for (int i = 0; i < calls_per_cpu; ++i) {
+          cpu.xcall((cpu.id() + 1) % cpus, f, smp::kSync);
+          cpu.compute(1000);
+        }
+      });
+    }
+    sim.run();
+    calls += static_cast<std::uint64_t>(calls_per_cpu) * static_cast<std::uint64_t>(cpus);
+  }
+  state.counters["xcalls/s"] =
+      benchmark::Counter(static_cast<double>(calls), benchmark::Counter::kIsRate);
+  state.counters["host_ns/xcall"] = benchmark::Counter(
+      static_cast<double>(calls), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_SyncRing)->Arg(4)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
+
+}  // namespace
