@@ -1,0 +1,174 @@
+// Event-specific mapping of ftrace lines to trace records (see ftrace_import.hpp).
+#include <array>
+#include <string>
+
+#include "sim/trace/ftrace/importer.hpp"
+
+namespace xcallsim::trace::ftrace::detail {
+namespace {
+
+constexpr std::uint32_t kCallFunctionVector = 252;
+constexpr std::uint32_t kCallFunctionSingleVector = 251;
+constexpr std::uint32_t kRescheduleVector = 253;
+constexpr std::uint32_t kUnknown = 0;  // "not known from this trace" for SendHow / ICR writes
+
+// FuncSite values (xcall/trace_events.hpp) and csd types written for csd_* events.
+constexpr std::uint32_t kSiteFlushSync = 0, kSiteFlushTtwu = 3, kSiteLocal = 4;
+constexpr std::uint32_t kCsdTypeAsync = 0x00, kCsdTypeIrqWork = 0x20, kCsdTypeTtwu = 0x30;
+
+struct Sender {
+  std::string_view symbol;
+  Api api;
+  bool many;  // mask argument, not a cpu
+};
+constexpr std::array kSenders{
+    Sender{"smp_call_function_single", Api::CallFunctionSingle, false},
+    Sender{"smp_call_function_single_async", Api::CallFunctionSingleAsync, false},
+    Sender{"smp_call_function_any", Api::CallFunctionAny, true},
+    Sender{"smp_call_function_many_cond", Api::CallFunctionMany, true},
+    Sender{"smp_call_function_many", Api::CallFunctionMany, true},
+    Sender{"smp_call_function", Api::CallFunction, false},
+    Sender{"on_each_cpu_cond_mask", Api::OnEachCpuCondMask, true},
+};
+
+std::uint32_t vector_for_callback(std::string_view callback, std::uint32_t ipi_vector) {
+  std::string_view name = symbol_name(callback);
+  if (name.empty()) return kRescheduleVector;  // smp_send_reschedule() traces a NULL callback
+  if (name == "generic_smp_call_function_single_interrupt") return ipi_vector;
+  return kUnknown;
+}
+
+}  // namespace
+
+const std::map<std::string_view, Importer::Handler>& Importer::handlers() {
+  static const std::map<std::string_view, Handler> table{
+      {"call_function_entry", &Importer::irq_vector},
+      {"call_function_exit", &Importer::irq_vector},
+      {"call_function_single_entry", &Importer::irq_vector},
+      {"call_function_single_exit", &Importer::irq_vector},
+      {"reschedule_entry", &Importer::irq_vector},
+      {"reschedule_exit", &Importer::irq_vector},
+      {"ipi_send_cpu", &Importer::ipi_send_cpu},
+      {"ipi_send_cpumask", &Importer::ipi_send_cpumask},
+      {"csd_queue_cpu", &Importer::csd_queue_cpu},
+      {"csd_function_entry", &Importer::csd_function},
+      {"csd_function_exit", &Importer::csd_function},
+      {"sched_wake_idle_without_ipi", &Importer::wake_idle_without_ipi},
+  };
+  return table;
+}
+
+void Importer::irq_vector(const EventLine& ev) {
+  bool entry = ev.event.ends_with("_entry");
+  emit(ev, entry ? Kind::IrqEntry : Kind::IrqExit, uint_field(ev, "vector"));
+}
+
+void Importer::ipi_send_cpu(const EventLine& ev) {
+  std::uint32_t cpu = uint_field(ev, "cpu");
+  auto callback = field(ev.body, "callback");
+  if (!callback) fail(ev, "callback=<symbol>");
+  note_cpu(cpu);
+  emit(ev, Kind::IpiSend, cpu, vector_for_callback(*callback, kCallFunctionSingleVector),
+       static_cast<std::uint32_t>(SendHow::Unicast), kUnknown);
+}
+
+void Importer::ipi_send_cpumask(const EventLine& ev) {
+  auto mask = field(ev.body, "cpumask");
+  if (!mask) fail(ev, "cpumask=<cpu list or hex bitmap>");
+  auto callback = field(ev.body, "callback");
+  if (!callback) fail(ev, "callback=<symbol>");
+  std::uint32_t id = mask_id(ev, *mask);
+  emit(ev, Kind::IpiSend, id, vector_for_callback(*callback, kCallFunctionVector), kUnknown,
+       kUnknown);
+}
+
+void Importer::csd_queue_cpu(const EventLine& ev) {
+  std::uint32_t cpu = uint_field(ev, "cpu");
+  auto func = field(ev.body, "func");
+  auto csd = field(ev.body, "csd");
+  if (!func || !csd) fail(ev, "func=<symbol> and csd=<pointer>");
+  note_cpu(cpu);
+  std::string_view name = symbol_name(*func);
+  function_id(name);
+  std::uint32_t type = name == "sched_ttwu_pending" ? kCsdTypeTtwu
+                       : name == "irq_work_single"  ? kCsdTypeIrqWork
+                                                    : kCsdTypeAsync;
+  emit(ev, Kind::CsdQueue, cpu, csd_id(*csd), type, 0);
+}
+
+void Importer::csd_function(const EventLine& ev) {
+  auto func = field(ev.body, "func");
+  auto csd = field(ev.body, "csd");
+  if (!func || !csd) fail(ev, "func=<symbol>, csd=<pointer>");
+  std::string_view name = symbol_name(*func);
+  std::uint32_t fid = name.empty() ? kNone : function_id(name);
+  bool local = is_null_pointer(*csd);
+  std::uint32_t cid = local ? kNone : csd_id(*csd);
+  if (ev.event.ends_with("_exit")) {
+    emit(ev, Kind::FuncExit, fid, cid);
+    return;
+  }
+  std::uint32_t site = local                          ? kSiteLocal
+                       : name == "sched_ttwu_pending" ? kSiteFlushTtwu
+                                                      : kSiteFlushSync;
+  emit(ev, Kind::FuncEntry, fid, cid, local ? 1 : 0, site);
+}
+
+void Importer::wake_idle_without_ipi(const EventLine& ev) {
+  std::uint32_t cpu = uint_field(ev, "cpu");
+  note_cpu(cpu);
+  emit(ev, Kind::IpiElided, cpu);
+}
+
+bool Importer::kprobe(const EventLine& ev) {
+  auto body = parse_kprobe_body(ev.body);
+  if (!body) return false;
+  EventLine args = ev;
+  args.body = body->args;
+  for (const Sender& sender : kSenders) {
+    if (body->symbol != sender.symbol) continue;
+    auto api = static_cast<std::uint32_t>(sender.api);
+    if (body->is_return) {
+      auto ret = field(args.body, "ret");
+      std::optional<std::int64_t> value = ret ? parse_int(*ret) : std::int64_t{0};
+      if (!value) fail(ev, "ret=<integer>");
+      emit(ev, Kind::XcallReturn, static_cast<std::uint32_t>(*value), api);
+      return true;
+    }
+    std::uint32_t flags = 0;
+    if (auto wait = field(args.body, "wait")) flags = uint_field(args, "wait") != 0 ? 1 : 0;
+    if (field(args.body, "flags")) flags = uint_field(args, "flags");
+    std::uint32_t func = kNone & ~kMaskTarget;
+    if (auto f = field(args.body, "func"); f && !symbol_name(*f).empty())
+      func = function_id(symbol_name(*f));
+    std::uint32_t target = kNone;
+    if (auto mask = field(args.body, "mask"); mask && sender.many) {
+      target = mask_id(ev, *mask);
+      func |= kMaskTarget;
+    } else if (field(args.body, "cpu")) {
+      target = uint_field(args, "cpu");
+      note_cpu(target);
+    }
+    emit(ev, Kind::XcallIssue, api, flags, target, func);
+    return true;
+  }
+  if (!body->is_return && body->symbol == "native_send_call_func_single_ipi") {
+    std::uint32_t cpu = field(args.body, "cpu") ? uint_field(args, "cpu") : kNone;
+    if (cpu != kNone) note_cpu(cpu);
+    emit(ev, Kind::IpiSend, cpu, kCallFunctionSingleVector,
+         static_cast<std::uint32_t>(SendHow::Unicast), kUnknown);
+    return true;
+  }
+  if (!body->is_return && body->symbol == "native_send_call_func_ipi") {
+    auto mask = field(args.body, "mask");
+    std::uint32_t target = mask ? mask_id(ev, *mask) : kNone;
+    emit(ev, Kind::IpiSend, target, kCallFunctionVector, kUnknown, kUnknown);
+    return true;
+  }
+  std::string key(body->symbol);
+  if (body->is_return) key += " (return)";
+  ++result_.counted_only[key];
+  return true;
+}
+
+}  // namespace xcallsim::trace::ftrace::detail

@@ -1,0 +1,160 @@
+#include "sim/trace/ftrace/ftrace_import.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "sim/trace/ftrace/importer.hpp"
+
+namespace xcallsim::trace::ftrace {
+
+ImportError::ImportError(std::string source, std::size_t line, const std::string& message)
+    : std::runtime_error(fmt::format("{}:{}: {}", source, line, message)),
+      source_(std::move(source)),
+      line_(line) {}
+
+namespace detail {
+
+Importer::Importer(std::string_view source, const ImportOptions& options)
+    : source_(source), options_(options) {}
+
+void Importer::fail(const EventLine& ev, const std::string& expected) const {
+  throw ImportError(
+      source_, line_no_,
+      fmt::format("malformed '{}' event: expected {}, got '{}'", ev.event, expected, ev.body));
+}
+
+void Importer::note_cpu(std::uint64_t cpu) {
+  if (cpu < 65536) max_cpu_ = std::max(max_cpu_, static_cast<int>(cpu));
+}
+
+void Importer::comment(std::string_view line) {
+  ++result_.comment_lines;
+  if (auto mhz = field(line, "tsc_mhz"); mhz && line.find("xcallsim-clock:") != line.npos) {
+    double value = std::strtod(std::string(*mhz).c_str(), nullptr);
+    if (std::isfinite(value) && value > 0) clock_ghz_ = value / 1000.0;
+  }
+  if (std::size_t p = line.find("#P:"); p != line.npos) {
+    if (auto n = parse_uint(trim(line.substr(p + 3))); n && *n > 0 && *n <= 65536) note_cpu(*n - 1);
+  }
+}
+
+std::uint64_t Importer::time_of(const EventLine& ev) {
+  auto ts = parse_timestamp(ev.timestamp);
+  if (!ts)
+    fail(ev, fmt::format("a timestamp (seconds.fraction or a counter), not '{}'", ev.timestamp));
+  Clock clock = ts->seconds ? Clock::Seconds : Clock::Counter;
+  if (result_.clock != Clock::None && result_.clock != clock)
+    fail(ev, "the same timestamp style as earlier lines (seconds.fraction vs counter)");
+  result_.clock = clock;
+  if (!t0_) t0_ = ts->value;
+  // Records are relative to the first event; an earlier timestamp later on clamps to 0.
+  return ts->value >= *t0_ ? ts->value - *t0_ : 0;
+}
+
+std::uint32_t Importer::uint_field(const EventLine& ev, std::string_view key) {
+  auto text = field(ev.body, key);
+  auto value = text ? parse_uint(*text) : std::nullopt;
+  if (!value || *value > std::numeric_limits<std::uint32_t>::max() - 1)
+    fail(ev, fmt::format("{}=<unsigned integer>", key));
+  return static_cast<std::uint32_t>(*value);
+}
+
+std::uint32_t Importer::function_id(std::string_view symbol) {
+  auto it = function_ids_.find(symbol);
+  if (it != function_ids_.end()) return it->second;
+  auto id = static_cast<std::uint32_t>(result_.trace.functions.size());
+  result_.trace.functions.emplace_back(symbol);
+  function_ids_.emplace(std::string(symbol), id);
+  return id;
+}
+
+std::uint32_t Importer::csd_id(std::string_view pointer) {
+  auto it = csd_ids_.find(pointer);
+  if (it != csd_ids_.end()) return it->second;
+  auto id = static_cast<std::uint32_t>(csd_ids_.size());
+  csd_ids_.emplace(std::string(pointer), id);
+  return id;
+}
+
+std::uint32_t Importer::mask_id(const EventLine& ev, std::string_view text) {
+  std::string why;
+  auto words = parse_cpumask(text, &why);
+  if (!words) fail(ev, why);
+  while (!words->empty() && words->back() == 0) words->pop_back();
+  for (std::size_t w = words->size(); w-- > 0;) {
+    if ((*words)[w] != 0) {
+      note_cpu(w * 64 + 63 - static_cast<std::size_t>(std::countl_zero((*words)[w])));
+      break;
+    }
+  }
+  auto [it, inserted] = mask_ids_.emplace(*words, static_cast<std::uint32_t>(mask_ids_.size()));
+  if (inserted) result_.trace.masks.push_back(*words);
+  return it->second;
+}
+
+void Importer::emit(const EventLine& ev, Kind kind, std::uint32_t a, std::uint32_t b,
+                    std::uint32_t c, std::uint32_t d) {
+  auto cpu = parse_uint(ev.cpu);
+  if (!cpu || *cpu >= 65536) fail(ev, "a cpu number below 65536 in [...]");
+  note_cpu(*cpu);
+  Record r;
+  r.time = time_of(ev);
+  r.kind = kind;
+  r.cpu = static_cast<std::uint16_t>(*cpu);
+  r.a = a, r.b = b, r.c = c, r.d = d;
+  result_.trace.records.push_back(r);
+  ++result_.events_imported;
+}
+
+void Importer::feed(std::string_view raw) {
+  ++line_no_;
+  ++result_.lines_read;
+  std::string_view line = trim(raw);
+  if (line.empty()) return;
+  if (line.front() == '#') return comment(line);
+  if (std::size_t lost = line.find("[LOST "); lost != line.npos && line.starts_with("CPU")) {
+    if (auto n = parse_uint(line.substr(lost + 6, line.find(' ', lost + 6) - lost - 6)))
+      result_.lost_events += *n;
+    ++result_.comment_lines;
+    return;
+  }
+  if (line.starts_with("cpus=")) {  // trace-cmd report header
+    if (auto n = parse_uint(line.substr(5)); n && *n > 0 && *n <= 65536) note_cpu(*n - 1);
+    ++result_.comment_lines;
+    return;
+  }
+  auto ev = split_event_line(line);
+  if (ev) {
+    auto it = handlers().find(ev->event);
+    if (it != handlers().end()) return (this->*(it->second))(*ev);
+    if (kprobe(*ev)) return;
+  }
+  ++result_.unknown_lines_skipped;
+}
+
+ImportResult Importer::finish() {
+  auto& records = result_.trace.records;
+  std::stable_sort(records.begin(), records.end(),
+                   [](const Record& x, const Record& y) { return x.time < y.time; });
+  assign_call_ids(records);
+  result_.trace.cpu_count = max_cpu_ + 1;
+  result_.trace.ghz =
+      result_.clock == Clock::Counter ? clock_ghz_.value_or(options_.counter_ghz) : 1.0;
+  return std::move(result_);
+}
+
+}  // namespace detail
+
+ImportResult import_ftrace(std::istream& in, std::string_view source_name,
+                           const ImportOptions& options) {
+  detail::Importer importer(source_name, options);
+  std::string line;
+  while (std::getline(in, line)) importer.feed(line);
+  return importer.finish();
+}
+
+}  // namespace xcallsim::trace::ftrace

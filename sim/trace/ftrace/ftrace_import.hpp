@@ -1,0 +1,64 @@
+// Contract: import Linux ftrace text (/sys/kernel/tracing/trace, trace_pipe, or
+// `trace-cmd report` output) into an in-memory trace::Trace. Pure function of its
+// input: no globals, no host addresses in the result (function symbols and csd
+// pointers become dense ids in order of first appearance), same text -> same
+// Trace. Re-entrant; the caller owns the stream.
+//
+// Mapped events (docs/ftrace-import.md has the full table):
+//   irq_vectors:{call_function,call_function_single,reschedule}_{entry,exit} -> IrqEntry/IrqExit
+//   ipi:ipi_send_cpu, ipi:ipi_send_cpumask -> IpiSend;  csd:csd_queue_cpu -> CsdQueue
+//   csd:csd_function_{entry,exit} -> FuncEntry/FuncExit
+//   sched:sched_wake_idle_without_ipi -> IpiElided
+//   kprobes/kretprobes on smp_call_function_* -> XcallIssue/XcallReturn, on
+//   native_send_call_func_{single_,}ipi -> IpiSend; other kprobes are only counted.
+// Time: "seconds.fraction" timestamps become nanoseconds (ghz = 1); raw counters
+// (trace_clock x86-tsc, counter, ...) stay counter ticks, with ghz taken from a
+// "# xcallsim-clock: ... tsc_mhz=M" comment, else ImportOptions::counter_ghz.
+// Times are relative to the first event. Records are stably sorted by time.
+// Errors: lines of other events and unrecognised lines are counted and skipped;
+// a malformed line of a known event throws ImportError naming source:line.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "sim/trace/record.hpp"
+
+namespace xcallsim::trace::ftrace {
+
+class ImportError : public std::runtime_error {
+ public:
+  ImportError(std::string source, std::size_t line, const std::string& message);
+  const std::string& source() const { return source_; }
+  std::size_t line() const { return line_; }  // 1-based
+
+ private:
+  std::string source_;
+  std::size_t line_;
+};
+
+enum class Clock : std::uint8_t { None, Seconds, Counter };
+
+struct ImportOptions {
+  double counter_ghz = 1.0;  // for raw-counter timestamps without an xcallsim-clock comment
+};
+
+struct ImportResult {
+  Trace trace;
+  Clock clock = Clock::None;
+  std::uint64_t lines_read = 0;
+  std::uint64_t events_imported = 0;                  // lines that became records
+  std::uint64_t unknown_lines_skipped = 0;            // other events and unrecognised text
+  std::uint64_t comment_lines = 0;                    // '#' header lines and buffer-started markers
+  std::uint64_t lost_events = 0;                      // sum of "LOST n EVENTS"
+  std::map<std::string, std::uint64_t> counted_only;  // known but unmapped kprobes, by symbol
+};
+
+ImportResult import_ftrace(std::istream& in, std::string_view source_name,
+                           const ImportOptions& options = {});
+
+}  // namespace xcallsim::trace::ftrace

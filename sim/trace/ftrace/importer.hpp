@@ -1,0 +1,61 @@
+// Contract: the stateful line-by-line importer behind import_ftrace() (internal).
+// One instance per input; feed lines in order, then finish() once.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/trace/ftrace/ftrace_import.hpp"
+#include "sim/trace/ftrace/line.hpp"
+
+namespace xcallsim::trace::ftrace::detail {
+
+class Importer {
+ public:
+  Importer(std::string_view source, const ImportOptions& options);
+  void feed(std::string_view line);
+  ImportResult finish();
+
+ private:
+  using Handler = void (Importer::*)(const EventLine&);
+  static const std::map<std::string_view, Handler>& handlers();
+
+  [[noreturn]] void fail(const EventLine& ev, const std::string& expected) const;
+  void comment(std::string_view line);
+  void emit(const EventLine& ev, Kind kind, std::uint32_t a, std::uint32_t b = 0,
+            std::uint32_t c = 0, std::uint32_t d = 0);
+  std::uint64_t time_of(const EventLine& ev);
+  std::uint32_t uint_field(const EventLine& ev, std::string_view key);
+  std::uint32_t function_id(std::string_view symbol);
+  std::uint32_t csd_id(std::string_view pointer);
+  std::uint32_t mask_id(const EventLine& ev, std::string_view text);
+  void note_cpu(std::uint64_t cpu);
+
+  void irq_vector(const EventLine& ev);
+  void ipi_send_cpu(const EventLine& ev);
+  void ipi_send_cpumask(const EventLine& ev);
+  void csd_queue_cpu(const EventLine& ev);
+  void csd_function(const EventLine& ev);
+  void wake_idle_without_ipi(const EventLine& ev);
+  bool kprobe(const EventLine& ev);  // false: not a kprobe line
+
+  std::string source_;
+  ImportOptions options_;
+  ImportResult result_;
+  std::size_t line_no_ = 0;
+  std::optional<double> clock_ghz_;  // from "# xcallsim-clock:"
+  std::optional<std::uint64_t> t0_;
+  int max_cpu_ = -1;
+  std::map<std::string, std::uint32_t, std::less<>> function_ids_;
+  std::map<std::string, std::uint32_t, std::less<>> csd_ids_;
+  std::map<std::vector<std::uint64_t>, std::uint32_t> mask_ids_;
+};
+
+// Assigns call ids: XcallIssue/XcallReturn pairs per CPU, the CsdQueue/IpiSend/IpiElided
+// records a CPU emits between them, and FuncEntry/FuncExit of a csd queued by that call.
+void assign_call_ids(std::vector<Record>& records);
+
+}  // namespace xcallsim::trace::ftrace::detail

@@ -1,0 +1,131 @@
+// One hand-written fixture per mapped event kind.
+#include <catch2/catch.hpp>
+
+#include "import_text.hpp"
+
+using namespace xcallsim::trace;
+using ftrace::test::import_text;
+using ftrace::test::line;
+
+TEST_CASE("irq_vectors entry and exit events become IrqEntry and IrqExit", "[unit][ftrace]") {
+  auto r = import_text(line(1, "10.000001", "call_function_single_entry", "vector=251") +
+                       line(1, "10.000002", "call_function_single_exit", "vector=251") +
+                       line(2, "10.000003", "call_function_entry", "vector=252") +
+                       line(2, "10.000004", "call_function_exit", "vector=252") +
+                       line(3, "10.000005", "reschedule_entry", "vector=253") +
+                       line(3, "10.000006", "reschedule_exit", "vector=253"));
+  const auto& recs = r.trace.records;
+  REQUIRE(recs.size() == 6);
+  CHECK(recs[0] == Record{0, Kind::IrqEntry, 1, 0, 251, 0, 0, 0});
+  CHECK(recs[1] == Record{1000, Kind::IrqExit, 1, 0, 251, 0, 0, 0});
+  CHECK(recs[2].kind == Kind::IrqEntry);
+  CHECK(recs[2].a == 252);
+  CHECK(recs[5] == Record{5000, Kind::IrqExit, 3, 0, 253, 0, 0, 0});
+  CHECK(r.trace.cpu_count == 4);
+  CHECK(r.events_imported == 6);
+  CHECK(r.trace.ghz == 1.0);
+}
+
+TEST_CASE("ipi_send_cpu and ipi_send_cpumask become IpiSend with a mask table", "[unit][ftrace]") {
+  auto r = import_text(
+      line(0, "1.000000", "ipi_send_cpu",
+           "cpu=3 callsite=generic_exec_single+0x4c/0x70 "
+           "callback=generic_smp_call_function_single_interrupt+0x0/0x20") +
+      line(0, "1.000001", "ipi_send_cpumask",
+           "cpumask=1-3 callsite=smp_call_function_many_cond+0x2f0/0x330 "
+           "callback=generic_smp_call_function_single_interrupt+0x0/0x20") +
+      line(0, "1.000002", "ipi_send_cpumask",
+           "cpumask=0000000e callsite=x+0x0/0x1 "
+           "callback=generic_smp_call_function_single_interrupt+0x0/0x20") +
+      line(1, "1.000003", "ipi_send_cpu", "cpu=2 callsite=resched_curr+0x5c/0xd0 callback=0x0"));
+  const auto& recs = r.trace.records;
+  REQUIRE(recs.size() == 4);
+  CHECK(recs[0].kind == Kind::IpiSend);
+  CHECK(recs[0].a == 3);
+  CHECK(recs[0].b == 251);
+  CHECK(recs[0].c == static_cast<std::uint32_t>(SendHow::Unicast));
+  CHECK(recs[1].b == 252);
+  CHECK(recs[1].a == recs[2].a);  // "1-3" and hex "e" are the same mask
+  REQUIRE(r.trace.masks.size() == 1);
+  CHECK(r.trace.masks[0] == std::vector<std::uint64_t>{0xe});
+  CHECK(recs[3].b == 253);  // NULL callback: a reschedule IPI
+  CHECK(r.trace.cpu_count == 4);
+}
+
+TEST_CASE("csd events become CsdQueue and FuncEntry/FuncExit with dense ids", "[unit][ftrace]") {
+  auto r = import_text(
+      line(0, "2.000000", "csd_queue_cpu",
+           "cpu=1 callsite=smp_call_function_single+0xe5/0x1b0 func=do_sync_core "
+           "csd=00000000a1b2c3d4") +
+      line(1, "2.000010", "csd_function_entry", "func=do_sync_core, csd=00000000a1b2c3d4") +
+      line(1, "2.000020", "csd_function_exit", "func=do_sync_core, csd=00000000a1b2c3d4") +
+      line(2, "2.000030", "csd_queue_cpu",
+           "cpu=3 callsite=ttwu_queue_wakelist+0x1/0x2 func=sched_ttwu_pending csd=ffff8880aa") +
+      line(0, "2.000040", "csd_function_entry",
+           "func=nmi_cpu_backtrace_ipi, csd=0000000000000000"));
+  const auto& recs = r.trace.records;
+  REQUIRE(recs.size() == 5);
+  CHECK(recs[0] == Record{0, Kind::CsdQueue, 0, 0, 1, 0, 0x00, 0});
+  CHECK(recs[1] == Record{10000, Kind::FuncEntry, 1, 0, 0, 0, 0, 0});
+  CHECK(recs[2] == Record{20000, Kind::FuncExit, 1, 0, 0, 0, 0, 0});
+  CHECK(recs[3].b == 1);     // second csd pointer -> id 1
+  CHECK(recs[3].c == 0x30);  // TTWU
+  CHECK(recs[4].a == 2);     // third function
+  CHECK(recs[4].b == kNone);
+  CHECK(recs[4].c == 1);  // csd=NULL: run locally
+  CHECK(r.trace.functions ==
+        std::vector<std::string>{"do_sync_core", "sched_ttwu_pending", "nmi_cpu_backtrace_ipi"});
+}
+
+TEST_CASE("sched_wake_idle_without_ipi becomes IpiElided", "[unit][ftrace]") {
+  auto r = import_text(line(0, "3.5", "sched_wake_idle_without_ipi", "cpu=2"));
+  REQUIRE(r.trace.records.size() == 1);
+  CHECK(r.trace.records[0] == Record{0, Kind::IpiElided, 0, 0, 2, 0, 0, 0});
+  CHECK(r.trace.cpu_count == 3);
+}
+
+TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[unit][ftrace]") {
+  auto r = import_text(
+      line(0, "5.000000", "p_smp_call_function_single_0",
+           "(smp_call_function_single+0x0/0x130) cpu=1 func=ipi_rseq+0x0/0x30 wait=1") +
+      line(0, "5.000001", "send_single", "(native_send_call_func_single_ipi+0x0/0x20) cpu=1") +
+      line(1, "5.000002", "call_function_single_entry", "vector=251") +
+      line(0, "5.000003", "scf_single_ret",
+           "(membarrier_private_expedited+0x220/0x260 <- smp_call_function_single) ret=0") +
+      line(0, "5.000004", "scf_many",
+           "(smp_call_function_many_cond+0x0/0x330) mask=0xf func=flush_tlb_func+0x0/0x1f0 "
+           "flags=3") +
+      line(0, "5.000005", "send_mask", "(native_send_call_func_ipi+0x0/0x40) mask=0xe") +
+      line(0, "5.000006", "scf_many_ret",
+           "(on_each_cpu_cond_mask+0x20/0x40 <- smp_call_function_many_cond)") +
+      line(2, "5.000007", "flush", "(__flush_smp_call_function_queue+0x0/0x250)") +
+      line(2, "5.000008", "p_generic_exec_single_0", "(generic_exec_single+0x0/0x90)"));
+  const auto& recs = r.trace.records;
+  REQUIRE(recs.size() == 7);
+  auto single = static_cast<std::uint32_t>(Api::CallFunctionSingle);
+  auto many = static_cast<std::uint32_t>(Api::CallFunctionMany);
+  CHECK(recs[0] == Record{0, Kind::XcallIssue, 0, 1, single, 1, 1, 0});
+  CHECK(recs[1] == Record{1000, Kind::IpiSend, 0, 1, 1, 251, 1, 0});
+  CHECK(recs[2].call == 0);  // the receiving side cannot be tied to a call without csd events
+  CHECK(recs[3] == Record{3000, Kind::XcallReturn, 0, 1, 0, single, 0, 0});
+  CHECK(recs[4] == Record{4000, Kind::XcallIssue, 0, 2, many, 3, 0, 1 | kMaskTarget});
+  CHECK(recs[5] == Record{5000, Kind::IpiSend, 0, 2, 1, 252, 0, 0});
+  CHECK(recs[6].kind == Kind::XcallReturn);
+  CHECK(recs[6].call == 2);
+  CHECK(r.trace.masks == std::vector<std::vector<std::uint64_t>>{{0xf}, {0xe}});
+  CHECK(r.counted_only.at("__flush_smp_call_function_queue") == 1);
+  CHECK(r.counted_only.at("generic_exec_single") == 1);
+  CHECK(r.unknown_lines_skipped == 0);
+}
+
+TEST_CASE("csd functions belong to the call that queued the csd", "[unit][ftrace]") {
+  auto r = import_text(
+      line(0, "1.0", "scf_single", "(smp_call_function_single+0x0/0x1) cpu=1 func=f wait=1") +
+      line(0, "1.1", "csd_queue_cpu", "cpu=1 callsite=x func=f csd=00000000000000aa") +
+      line(0, "1.2", "ipi_send_cpu", "cpu=1 callsite=x callback=0x1") +
+      line(1, "1.3", "csd_function_entry", "func=f, csd=00000000000000aa") +
+      line(1, "1.4", "csd_function_exit", "func=f, csd=00000000000000aa") +
+      line(0, "1.5", "scf_single_ret", "(x+0x1/0x2 <- smp_call_function_single) ret=0"));
+  for (const auto& rec : r.trace.records) CHECK(rec.call == 1);
+  CHECK(r.trace.records[2].b == 0);  // an unknown callback: vector not known
+}
