@@ -1,0 +1,308 @@
+// The streaming trace reader (trusts nothing) and read_trace*().
+#include <bit>
+#include <cmath>
+#include <fstream>
+#include <utility>
+
+#include "sim/trace/file.hpp"
+#include "sim/trace/wire.hpp"
+
+namespace xcallsim::trace {
+namespace {
+
+using Code = TraceError::Code;
+
+bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : 3;
+    if ((n == 3 && (c & 0xF8) != 0xF0) || i + n >= s.size()) return false;
+    std::uint32_t cp = c & (0x7Fu >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Reader::State {
+  std::unique_ptr<std::ifstream> file;
+  std::span<const std::byte> mem;
+  std::string name;
+  std::uint64_t pos = 0;  // offset of the next unread byte
+  TraceHeader header;
+  std::vector<std::vector<std::uint64_t>> masks;
+  std::vector<std::string> functions;
+  std::vector<std::uint64_t> mask_words;  // the mask being defined
+  std::uint32_t mask_count = 0;           // its word count (0: none in progress)
+  std::string func_name;                  // the function name being defined
+  std::uint32_t func_len = 0, func_chunks = 0, func_next = 0;  // func_chunks 0: none
+  std::uint64_t last_time = 0;
+
+  [[noreturn]] void fail(Code code, std::uint64_t at, const std::string& problem,
+                         const std::string& fix) const {
+    throw TraceError(code, name, at, problem, fix);
+  }
+  std::size_t pull(unsigned char* dst, std::size_t n) {
+    std::size_t got = 0;
+    if (file) {
+      file->read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(n));
+      got = static_cast<std::size_t>(file->gcount());
+      if (file->bad()) fail(Code::Io, pos, "read error", "check the file and the disk");
+    } else {
+      const std::size_t left = pos < mem.size() ? mem.size() - pos : 0;
+      got = std::min(n, left);
+      if (got > 0) std::memcpy(dst, mem.data() + pos, got);
+    }
+    pos += got;
+    return got;
+  }
+  void read_header();
+  void mask_def(const Record& r, std::uint64_t at);
+  void func_def(const Record& r, std::uint64_t at);
+  void check_event(const Record& r, std::uint64_t at);
+};
+
+void Reader::State::read_header() {
+  unsigned char h[kFixedHeaderSize];
+  const std::size_t got = pull(h, sizeof h);
+  for (std::size_t i = 0; i < std::min<std::size_t>(got, 8); ++i)
+    if (h[i] != static_cast<unsigned char>(wire::kMagic[i]))
+      fail(Code::BadMagic, i, "not an xcallsim trace (magic is not \"XCSTRACE\")",
+           "pass a file written by xcallsim run, or import ftrace text with import-ftrace");
+  if (got < 10) fail(Code::Truncated, got, "file ends inside the header", "re-record the trace");
+  const std::uint16_t version = wire::get16(h + 8);
+  if (version != kFormatVersion)
+    fail(Code::BadVersion, 8, "unknown format version " + std::to_string(version),
+         "this xcallsim reads version 1; use the xcallsim that wrote it");
+  if (got < sizeof h) fail(Code::Truncated, got, "file ends inside the header", "re-record it");
+  const std::uint16_t size = wire::get16(h + 10);
+  if (size < kFixedHeaderSize + 6 || size % 8 != 0)
+    fail(Code::BadHeader, 10, "header size " + std::to_string(size) + " is invalid",
+         "header size is >= 46 and a multiple of 8");
+  if (wire::get16(h + 12) != 32)
+    fail(Code::BadHeader, 12, "record size is not 32", "version 1 records are 32 bytes");
+  const std::uint16_t source = wire::get16(h + 14);
+  if (source < 1 || source > 4)
+    fail(Code::BadHeader, 14, "unknown source " + std::to_string(source), "source is 1..4");
+  header.source = static_cast<Source>(source);
+  header.cpu_count = wire::get32(h + 16);
+  if (header.cpu_count < 1 || header.cpu_count > kMaxCpus)
+    fail(Code::BadHeader, 16, "cpu count " + std::to_string(header.cpu_count) + " is invalid",
+         "cpu count is 1..65536");
+  header.flags = wire::get32(h + 20);
+  if ((header.flags & ~kFlagIncomplete) != 0)
+    fail(Code::BadHeader, 20, "unknown header flags", "only flag bit 0 is defined");
+  header.ghz = std::bit_cast<double>(wire::get64(h + 24));
+  if (!std::isfinite(header.ghz) || header.ghz <= 0)
+    fail(Code::BadHeader, 24, "clock (cycles per ns) is not a positive number", "re-record it");
+  header.sockets = wire::get16(h + 32);
+  header.cores_per_socket = wire::get16(h + 34);
+  header.threads_per_core = wire::get16(h + 36);
+  if (wire::get16(h + 38) != 0) fail(Code::BadHeader, 38, "reserved field is not 0", "zero it");
+  std::vector<unsigned char> rest(size - kFixedHeaderSize);
+  if (pull(rest.data(), rest.size()) != rest.size())
+    fail(Code::Truncated, pos, "file ends inside the header strings", "re-record the trace");
+  std::size_t at = 0;
+  for (std::string* s : {&header.profile, &header.machine, &header.scenario}) {
+    const std::uint64_t off = kFixedHeaderSize + at;
+    if (at + 2 > rest.size() || at + 2 + wire::get16(&rest[at]) > rest.size())
+      fail(Code::BadHeader, off, "header string runs past the header size", "fix header size");
+    const std::uint16_t len = wire::get16(&rest[at]);
+    s->assign(reinterpret_cast<const char*>(&rest[at + 2]), len);
+    if (!valid_utf8(*s)) fail(Code::BadHeader, off, "header string is not UTF-8", "re-record");
+    at += 2 + len;
+  }
+  if (rest.size() - at >= 8) fail(Code::BadHeader, 10, "header has trailing bytes", "fix size");
+  for (; at < rest.size(); ++at)
+    if (rest[at] != 0) fail(Code::BadHeader, kFixedHeaderSize + at, "padding is not 0", "zero it");
+}
+
+void Reader::State::mask_def(const Record& r, std::uint64_t at) {
+  const std::uint32_t max_words = (header.cpu_count + 63) / 64;
+  const std::uint32_t id = r.call, word = r.a, count = r.b;
+  if (mask_count == 0) {
+    if (id != masks.size() || word != 0 || count < 1 || count > max_words)
+      fail(Code::BadDefinition, at,
+           "mask definition out of sequence (id " + std::to_string(id) + ", word " +
+               std::to_string(word) + " of " + std::to_string(count) + ")",
+           "masks are defined once, ids ascending from 0, words 0..n-1, n <= ceil(cpus/64)");
+    mask_count = count;
+  } else if (id != masks.size() || word != mask_words.size() || count != mask_count) {
+    fail(Code::BadDefinition, at, "mask definition interrupted", "define masks word by word");
+  }
+  const std::uint64_t value = r.c | (std::uint64_t{r.d} << 32);
+  const std::uint64_t first = 64 * std::uint64_t{word};
+  const std::uint64_t valid = header.cpu_count >= first + 64
+                                  ? ~std::uint64_t{0}
+                                  : (std::uint64_t{1} << (header.cpu_count - first)) - 1;
+  if ((value & ~valid) != 0)
+    fail(Code::CpuOutOfRange, at + 24, "mask " + std::to_string(id) + " names a CPU >= cpu count",
+         "clear bits above the header's cpu count");
+  mask_words.push_back(value);
+  if (mask_words.size() == mask_count) {
+    masks.push_back(std::move(mask_words));
+    mask_words.clear();
+    mask_count = 0;
+  }
+}
+
+void Reader::State::func_def(const Record& r, std::uint64_t at) {
+  const std::uint32_t id = r.call, chunk = r.a, len = r.b;
+  if (func_chunks == 0) {
+    if (id != functions.size() || chunk != 0 || len > kMaxNameBytes)
+      fail(Code::BadDefinition, at,
+           "function name definition out of sequence (id " + std::to_string(id) + ", chunk " +
+               std::to_string(chunk) + ")",
+           "functions are defined once, ids ascending from 0, chunks 0..n-1, <= 4096 bytes");
+    func_len = len;
+    func_chunks = len == 0 ? 1 : (len + 7) / 8;
+    func_next = 0;
+    func_name.clear();
+  } else if (id != functions.size() || chunk != func_next || len != func_len) {
+    fail(Code::BadDefinition, at, "function name definition interrupted", "define it in chunks");
+  }
+  const std::uint64_t bytes = r.c | (std::uint64_t{r.d} << 32);
+  for (std::uint32_t i = 0; i < 8; ++i) {
+    const auto byte = static_cast<char>((bytes >> (8 * i)) & 0xFF);
+    if (8 * chunk + i < len)
+      func_name.push_back(byte);
+    else if (byte != 0)
+      fail(Code::BadDefinition, at + 24, "name padding is not 0", "zero it");
+  }
+  if (++func_next == func_chunks) {
+    if (!valid_utf8(func_name))
+      fail(Code::BadDefinition, at, "function name is not UTF-8", "re-record the trace");
+    functions.push_back(std::move(func_name));
+    func_name.clear();
+    func_chunks = 0;
+  }
+}
+
+void Reader::State::check_event(const Record& r, std::uint64_t at) {
+  const auto kind = static_cast<std::uint16_t>(r.kind);
+  if (kind >= kFirstControlKind || !wire::known_kind(r.kind))
+    fail(Code::UnknownKind, at + 8, "unknown record kind " + std::to_string(kind),
+         "the trace is corrupt or from a newer xcallsim");
+  if (mask_count != 0 || func_chunks != 0)
+    fail(Code::BadDefinition, at, "record inside an unfinished definition", "re-record it");
+  if (r.cpu >= header.cpu_count)
+    fail(Code::CpuOutOfRange, at + 10,
+         "cpu " + std::to_string(r.cpu) + " >= cpu count " + std::to_string(header.cpu_count),
+         "fix the producer or the header's cpu count");
+  if (const auto other = wire::other_cpu(r); other && *other >= header.cpu_count)
+    fail(Code::CpuOutOfRange, at + 16,
+         std::string(to_string(r.kind)) + " names cpu " + std::to_string(*other) +
+             " >= cpu count " + std::to_string(header.cpu_count),
+         "fix the producer or the header's cpu count");
+  if (r.time < last_time)
+    fail(Code::TimeOrder, at,
+         "time " + std::to_string(r.time) + " is before the previous " + std::to_string(last_time),
+         "records must be in non-decreasing time order");
+  const wire::Refs refs = wire::refs_of(r);
+  if (refs.func && *refs.func >= functions.size())
+    fail(Code::UnresolvedId, at, "function id " + std::to_string(*refs.func) + " is not defined",
+         "define function names before the first record that uses them");
+  if (refs.mask && *refs.mask >= masks.size())
+    fail(Code::UnresolvedId, at, "mask id " + std::to_string(*refs.mask) + " is not defined",
+         "define masks before the first record that uses them");
+  last_time = r.time;
+}
+
+Reader::Reader(const std::filesystem::path& path) : s_(std::make_unique<State>()) {
+  s_->name = path.string();
+  s_->file = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*s_->file) s_->fail(Code::Io, 0, "cannot open the trace", "check the path");
+  s_->read_header();
+}
+
+Reader::Reader(std::span<const std::byte> bytes, std::string name) : s_(std::make_unique<State>()) {
+  s_->mem = bytes;
+  s_->name = std::move(name);
+  s_->read_header();
+}
+
+Reader::~Reader() = default;
+
+const TraceHeader& Reader::header() const {
+  return s_->header;
+}
+const std::vector<std::vector<std::uint64_t>>& Reader::masks() const {
+  return s_->masks;
+}
+const std::vector<std::string>& Reader::functions() const {
+  return s_->functions;
+}
+
+bool Reader::next(Record& out) {
+  State& s = *s_;
+  for (;;) {
+    const std::uint64_t at = s.pos;
+    unsigned char buf[32];
+    const std::size_t got = s.pull(buf, sizeof buf);
+    if (got == 0) {
+      if (s.mask_count != 0 || s.func_chunks != 0)
+        s.fail(Code::Truncated, at, "file ends inside a definition", "re-record the trace");
+      return false;
+    }
+    if (got < sizeof buf)
+      s.fail(Code::Truncated, at, "file ends inside a record (" + std::to_string(got) + " of 32)",
+             "the trace was cut short; re-record it");
+    const Record r = wire::decode(buf);
+    const auto kind = static_cast<std::uint16_t>(r.kind);
+    if (kind == kMaskDefKind || kind == kFuncNameKind) {
+      if (r.time != 0 || r.cpu != 0)
+        s.fail(Code::BadDefinition, at, "definition record with nonzero time or cpu", "zero them");
+      if (kind == kMaskDefKind ? s.func_chunks != 0 : s.mask_count != 0)
+        s.fail(Code::BadDefinition, at, "definitions interleaved", "finish one before the next");
+      if (kind == kMaskDefKind)
+        s.mask_def(r, at);
+      else
+        s.func_def(r, at);
+      continue;
+    }
+    s.check_event(r, at);
+    out = r;
+    return true;
+  }
+}
+
+namespace {
+
+TraceFile drain(Reader& reader) {
+  TraceFile f;
+  f.header = reader.header();
+  Record r;
+  while (reader.next(r)) f.trace.records.push_back(r);
+  f.trace.masks = reader.masks();
+  f.trace.functions = reader.functions();
+  f.trace.cpu_count = static_cast<int>(f.header.cpu_count);
+  f.trace.ghz = f.header.ghz;
+  return f;
+}
+
+}  // namespace
+
+TraceFile read_trace_file(const std::filesystem::path& path) {
+  Reader reader(path);
+  return drain(reader);
+}
+
+Trace read_trace(const std::filesystem::path& path) {
+  return read_trace_file(path).trace;
+}
+
+TraceFile read_trace_from_memory(std::span<const std::byte> bytes) {
+  Reader reader(bytes);
+  return drain(reader);
+}
+
+}  // namespace xcallsim::trace

@@ -1,0 +1,113 @@
+// Internal to sim/trace (writer.cpp, reader.cpp): little-endian encoding of
+// the header and records, and the per-record rules both sides enforce.
+// Contract: pure functions; docs/trace-format.md is the normative text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "sim/trace/record.hpp"
+
+namespace xcallsim::trace::wire {
+
+inline constexpr char kMagic[8] = {'X', 'C', 'S', 'T', 'R', 'A', 'C', 'E'};
+
+inline void put16(unsigned char* p, std::uint16_t v) {
+  p[0] = static_cast<unsigned char>(v);
+  p[1] = static_cast<unsigned char>(v >> 8);
+}
+inline void put32(unsigned char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+inline void put64(unsigned char* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+inline std::uint16_t get16(const unsigned char* p) {
+  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+}
+inline std::uint32_t get32(const unsigned char* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+inline std::uint64_t get64(const unsigned char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+// Record layout: time u64 @0, kind u16 @8, cpu u16 @10, call u32 @12, a..d u32 @16..28.
+inline void encode(const Record& r, unsigned char* p) {
+  put64(p, r.time);
+  put16(p + 8, static_cast<std::uint16_t>(r.kind));
+  put16(p + 10, r.cpu);
+  put32(p + 12, r.call);
+  put32(p + 16, r.a);
+  put32(p + 20, r.b);
+  put32(p + 24, r.c);
+  put32(p + 28, r.d);
+}
+inline Record decode(const unsigned char* p) {
+  return Record{get64(p),      static_cast<Kind>(get16(p + 8)),
+                get16(p + 10), get32(p + 12),
+                get32(p + 16), get32(p + 20),
+                get32(p + 24), get32(p + 28)};
+}
+
+inline bool known_kind(Kind kind) {
+  return to_string(kind) != "Unknown";
+}
+
+// The function and mask ids a record refers to (kNone-valued fields refer to nothing).
+struct Refs {
+  std::optional<std::uint32_t> func, mask;
+};
+inline Refs refs_of(const Record& r) {
+  Refs out;
+  const auto func = [](std::uint32_t id) -> std::optional<std::uint32_t> {
+    if (id == kNone) return std::nullopt;
+    return id;
+  };
+  switch (r.kind) {
+    case Kind::XcallIssue:
+      if ((r.d & ~kMaskTarget) != (kNone & ~kMaskTarget)) out.func = r.d & ~kMaskTarget;
+      if ((r.d & kMaskTarget) != 0) out.mask = r.c;
+      break;
+    case Kind::IpiSend:
+      if ((r.a & kMaskTarget) != 0) out.mask = r.a & ~kMaskTarget;
+      break;
+    case Kind::FuncEntry:
+    case Kind::FuncExit:
+      out.func = func(r.a);
+      break;
+    case Kind::Warning:
+    case Kind::StuckCall:
+      out.func = func(r.c);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+// CPU-valued fields other than Record::cpu that must name a CPU of the trace.
+inline std::optional<std::uint32_t> other_cpu(const Record& r) {
+  switch (r.kind) {
+    case Kind::CsdQueue:
+    case Kind::IpiElided:
+      return r.a;
+    case Kind::IpiSend:
+      if ((r.a & kMaskTarget) == 0) return r.a;
+      return std::nullopt;
+    case Kind::IpiDeliver:
+    case Kind::IrrCoalesced:
+      return r.b;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace xcallsim::trace::wire

@@ -1,0 +1,105 @@
+// replay::verify(): the clean sample passes; each rule catches its violation.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "sample.hpp"
+#include "sim/replay/verify.hpp"
+
+using namespace xcallsim;
+using replay::Rule;
+using trace::Kind;
+
+namespace {
+
+std::vector<Rule> rules_of(const trace::Trace& t) {
+  std::vector<Rule> out;
+  for (const replay::Violation& v : replay::verify(t)) out.push_back(v.rule);
+  return out;
+}
+
+template <class Pred>
+void erase_if(trace::Trace& t, Pred pred) {
+  t.records.erase(std::remove_if(t.records.begin(), t.records.end(), pred), t.records.end());
+}
+
+}  // namespace
+
+TEST_CASE("the clean sample trace has no violations", "[unit]") {
+  const auto violations = replay::verify(test::sample_trace());
+  for (const auto& v : violations) UNSCOPED_INFO(replay::to_string(v));
+  CHECK(violations.empty());
+}
+
+TEST_CASE("a call that never returns is reported", "[unit]") {
+  trace::Trace t = test::sample_trace();
+  erase_if(t, [](const trace::Record& r) { return r.kind == Kind::XcallReturn && r.call == 2; });
+  const auto v = replay::verify(t);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].rule == Rule::Unreturned);
+  CHECK(v[0].call == 2);
+  CHECK(v[0].time == 60);
+  CHECK(v[0].cpu == 3);
+  CHECK(replay::to_string(v[0]) == "t=60 cpu3 call #2: unreturned: call issued, never returned");
+}
+
+TEST_CASE("a return without an issue is reported", "[unit]") {
+  trace::Trace t = test::sample_trace();
+  t.records.push_back(test::rec(90, Kind::XcallReturn, 0, 77, 0, 1));
+  CHECK(rules_of(t) == std::vector<Rule>{Rule::ReturnWithoutIssue});
+}
+
+TEST_CASE("a SYNC call returning before its function finished is reported", "[unit]") {
+  trace::Trace t = test::sample_trace();
+  for (auto& r : t.records)
+    if (r.kind == Kind::XcallReturn && r.call == 1) r.time = 41;  // cpu2 finishes at 43
+  std::stable_sort(t.records.begin(), t.records.end(),
+                   [](const trace::Record& x, const trace::Record& y) { return x.time < y.time; });
+  const auto v = replay::verify(t);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].rule == Rule::SyncReturnedEarly);
+  CHECK(v[0].what.find("cpu2") != std::string::npos);
+}
+
+TEST_CASE("ASYNC functions run out of queueing order are reported", "[unit]") {
+  trace::Trace t = test::sample_trace();
+  for (auto& r : t.records) {  // call 3's function runs first on cpu1
+    if (r.cpu != 1 || r.call == 0 || r.time < 70) continue;
+    r.call = r.call == 2 ? 3 : 2;
+    if (r.kind == Kind::FuncEntry || r.kind == Kind::FuncExit) r.b = r.b == 30 ? 31 : 30;
+  }
+  CHECK(rules_of(t) == std::vector<Rule>{Rule::FifoOrder});
+}
+
+TEST_CASE("a csd queued again while locked is reported", "[unit]") {
+  trace::Trace t = test::sample_trace();
+  for (auto& r : t.records)
+    if (r.kind == Kind::CsdQueue && r.call == 3) r.b = 30;  // call 2 still holds csd 30
+  const auto v = replay::verify(t);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].rule == Rule::CsdReuse);
+  CHECK(v[0].time == 65);
+}
+
+TEST_CASE("a csd queued on an empty queue without an IPI is reported", "[unit]") {
+  trace::Trace t = test::sample_trace();
+  erase_if(t, [](const trace::Record& r) { return r.kind == Kind::IpiSend && r.call == 2; });
+  const auto v = replay::verify(t);
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].rule == Rule::MissingIpi);
+  CHECK(v[0].time == 61);
+
+  trace::Trace elided = test::sample_trace();
+  for (auto& r : elided.records)
+    if (r.kind == Kind::IpiSend && r.call == 2) r = test::rec(62, Kind::IpiElided, 3, 2, 1);
+  CHECK(replay::verify(elided).empty());
+}
+
+TEST_CASE("verify tolerates garbage ids and CPUs", "[unit]") {
+  trace::Trace t;
+  t.cpu_count = 1;
+  t.records = {test::rec(1, Kind::IpiSend, 0, 9, trace::kMaskTarget | 99, 0, 5, 1),
+               test::rec(2, Kind::FuncEntry, 7, 12345, trace::kNone, trace::kNone, 0, 1),
+               test::rec(3, Kind::CsdQueue, 0, 0, 4000000, trace::kNone, 0, 1)};
+  CHECK(rules_of(t) == std::vector<Rule>{Rule::MissingIpi});
+}
