@@ -1,0 +1,217 @@
+// Chrome Trace Event Format export (see perfetto.hpp).
+#include "sim/replay/perfetto.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace xcallsim::replay {
+namespace {
+
+using nlohmann::json;
+using trace::Kind;
+using trace::Record;
+
+constexpr int kPid = 1;
+
+struct Open {
+  Kind end;  // the kind that closes it
+  std::uint64_t time;
+  std::string name, cat;
+  json args;
+};
+
+struct PendingIpi {
+  std::uint64_t flow, time;
+};
+
+struct Exporter {
+  const trace::Trace& trace;
+  double cycles_per_us;
+  json events = json::array();
+  std::map<std::uint16_t, std::vector<Open>> stacks;  // cpu -> open slices
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::deque<PendingIpi>>
+      pending;  // (sender, target, vector) -> sends not yet delivered
+  std::map<std::uint32_t, std::uint64_t> depth;  // cpu -> queued csds
+  std::vector<std::uint64_t> next_on_cpu;        // record i -> time of its CPU's next record
+  std::uint64_t next_flow = 1, end_time = 0;
+
+  Exporter(const trace::Trace& t, double per_us) : trace(t), cycles_per_us(per_us) {
+    next_on_cpu.resize(t.records.size());
+    std::map<std::uint16_t, std::uint64_t> later;
+    for (std::size_t i = t.records.size(); i-- > 0;) {
+      const Record& r = t.records[i];
+      const auto it = later.find(r.cpu);
+      next_on_cpu[i] = it == later.end() ? r.time : std::max(r.time, it->second);
+      later[r.cpu] = r.time;
+    }
+  }
+
+  double us(std::uint64_t cycles) const { return static_cast<double>(cycles) / cycles_per_us; }
+
+  std::string func_name(std::uint32_t id) const {
+    if (id < trace.functions.size()) return trace.functions[id];
+    return id == trace::kNone ? std::string("func") : fmt::format("func#{}", id);
+  }
+
+  void slice(std::uint16_t cpu, std::uint64_t begin, std::uint64_t end, const std::string& name,
+             const std::string& cat, json args) {
+    events.push_back({{"ph", "X"},
+                      {"pid", kPid},
+                      {"tid", cpu},
+                      {"ts", us(begin)},
+                      {"dur", us(end) - us(begin)},
+                      {"name", name},
+                      {"cat", cat},
+                      {"args", std::move(args)}});
+  }
+
+  void begin(const Record& r, Kind end, std::string name, std::string cat, json args) {
+    stacks[r.cpu].push_back({end, r.time, std::move(name), std::move(cat), std::move(args)});
+  }
+
+  void end(const Record& r) {
+    auto& stack = stacks[r.cpu];
+    if (stack.empty() || stack.back().end != r.kind) return;  // unmatched: dropped
+    Open& o = stack.back();
+    slice(r.cpu, o.time, r.time, o.name, o.cat, std::move(o.args));
+    stack.pop_back();
+  }
+
+  void counter(std::uint32_t cpu, std::uint64_t time) {
+    events.push_back({{"ph", "C"},
+                      {"pid", kPid},
+                      {"ts", us(time)},
+                      {"name", fmt::format("queue depth CPU {}", cpu)},
+                      {"args", {{"depth", depth[cpu]}}}});
+  }
+
+  void flow(const char* ph, std::uint32_t cpu, std::uint64_t time, std::uint64_t id) {
+    json e = {{"ph", ph},      {"pid", kPid},  {"tid", cpu}, {"ts", us(time)},
+              {"name", "IPI"}, {"cat", "ipi"}, {"id", id}};
+    if (ph[0] == 'f') e["bp"] = "e";
+    events.push_back(std::move(e));
+  }
+
+  std::vector<std::uint32_t> targets(const Record& send) const {
+    if ((send.a & trace::kMaskTarget) == 0) return {send.a};
+    std::vector<std::uint32_t> out;
+    const std::uint32_t id = send.a & ~trace::kMaskTarget;
+    if (id >= trace.masks.size()) return out;
+    for (std::size_t w = 0; w < trace.masks[id].size(); ++w)
+      for (std::uint32_t bit = 0; bit < 64; ++bit)
+        if ((trace.masks[id][w] >> bit) & 1u)
+          out.push_back(static_cast<std::uint32_t>(64 * w + bit));
+    return out;
+  }
+
+  // Short slices for sends and deliveries: until the CPU's next record.
+  void instant(std::size_t i, std::string name, json args) {
+    const Record& r = trace.records[i];
+    slice(r.cpu, r.time, next_on_cpu[i], name, "ipi", std::move(args));
+  }
+
+  void record(std::size_t i) {
+    const Record& r = trace.records[i];
+    switch (r.kind) {
+      case Kind::XcallIssue:
+        begin(r, Kind::XcallReturn, std::string(trace::to_string(static_cast<trace::Api>(r.a))),
+              "xcall",
+              {{"call", r.call}, {"flags", r.b}, {"func", func_name(r.d & ~trace::kMaskTarget)}});
+        break;
+      case Kind::IrqEntry:
+        begin(r, Kind::IrqExit, fmt::format("IRQ {:#x}", r.a), "irq", {{"vector", r.a}});
+        break;
+      case Kind::FuncEntry:
+        begin(r, Kind::FuncExit, func_name(r.a), "func",
+              {{"call", r.call}, {"csd", r.b}, {"local", r.c}, {"site", r.d}});
+        break;
+      case Kind::LockWaitBegin:
+        begin(r, Kind::LockWaitEnd, "csd_lock_wait", "wait",
+              {{"call", r.call}, {"csd", r.a}, {"target", r.b}});
+        break;
+      case Kind::XcallReturn:
+      case Kind::IrqExit:
+      case Kind::FuncExit:
+      case Kind::LockWaitEnd:
+        end(r);
+        break;
+      case Kind::IpiSend:
+        instant(i, fmt::format("IPI send {:#x}", r.b),
+                {{"call", r.call},
+                 {"how", trace::to_string(static_cast<trace::SendHow>(r.c))},
+                 {"icr_writes", r.d}});
+        for (std::uint32_t t : targets(r))
+          pending[{r.cpu, t, r.b}].push_back({next_flow++, r.time});
+        break;
+      case Kind::IpiDeliver:
+      case Kind::IrrCoalesced: {
+        const bool coalesced = r.kind == Kind::IrrCoalesced;
+        instant(i, fmt::format("{} {:#x}", coalesced ? "IRR coalesced" : "IPI deliver", r.a),
+                {{"from", r.b}});
+        auto it = pending.find({r.b, r.cpu, r.a});
+        if (it == pending.end() || it->second.empty()) break;
+        flow("s", r.b, it->second.front().time, it->second.front().flow);
+        flow("f", r.cpu, r.time, it->second.front().flow);
+        it->second.pop_front();
+        break;
+      }
+      case Kind::CsdQueue:
+        ++depth[r.a];
+        counter(r.a, r.time);
+        break;
+      case Kind::FlushBegin:
+        depth[r.cpu] = 0;
+        counter(r.cpu, r.time);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void run() {
+    events.push_back(
+        {{"ph", "M"}, {"pid", kPid}, {"name", "process_name"}, {"args", {{"name", "xcallsim"}}}});
+    for (int cpu = 0; cpu < trace.cpu_count; ++cpu) {
+      events.push_back({{"ph", "M"},
+                        {"pid", kPid},
+                        {"tid", cpu},
+                        {"name", "thread_name"},
+                        {"args", {{"name", fmt::format("CPU {}", cpu)}}}});
+      events.push_back({{"ph", "M"},
+                        {"pid", kPid},
+                        {"tid", cpu},
+                        {"name", "thread_sort_index"},
+                        {"args", {{"sort_index", cpu}}}});
+    }
+    for (std::size_t i = 0; i < trace.records.size(); ++i) {
+      end_time = std::max(end_time, trace.records[i].time);
+      record(i);
+    }
+    for (auto& [cpu, stack] : stacks)
+      while (!stack.empty()) {
+        Open& o = stack.back();
+        o.args["unfinished"] = true;
+        slice(cpu, o.time, end_time, o.name, o.cat, std::move(o.args));
+        stack.pop_back();
+      }
+  }
+};
+
+}  // namespace
+
+nlohmann::json export_perfetto(const trace::Trace& trace) {
+  const double ghz = trace.ghz > 0 ? trace.ghz : 1.0;
+  Exporter x(trace, ghz * 1000.0);
+  x.run();
+  return {{"traceEvents", std::move(x.events)},
+          {"displayTimeUnit", "ns"},
+          {"otherData", {{"cpu_count", trace.cpu_count}, {"ghz", ghz}}}};
+}
+
+}  // namespace xcallsim::replay
