@@ -104,11 +104,12 @@ TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[uni
   REQUIRE(recs.size() == 7);
   auto single = static_cast<std::uint32_t>(Api::CallFunctionSingle);
   auto many = static_cast<std::uint32_t>(Api::CallFunctionMany);
-  CHECK(recs[0] == Record{0, Kind::XcallIssue, 0, 1, single, 1, 1, 0});
+  // wait=1 and SCF_WAIT (flags bit 0) both mean SYNC: b = CSD_TYPE_SYNC.
+  CHECK(recs[0] == Record{0, Kind::XcallIssue, 0, 1, single, 0x10, 1, 0});
   CHECK(recs[1] == Record{1000, Kind::IpiSend, 0, 1, 1, 251, 1, 0});
   CHECK(recs[2].call == 0);  // the receiving side cannot be tied to a call without csd events
   CHECK(recs[3] == Record{3000, Kind::XcallReturn, 0, 1, 0, single, 0, 0});
-  CHECK(recs[4] == Record{4000, Kind::XcallIssue, 0, 2, many, 3, 0, 1 | kMaskTarget});
+  CHECK(recs[4] == Record{4000, Kind::XcallIssue, 0, 2, many, 0x10, 0, 1 | kMaskTarget});
   CHECK(recs[5] == Record{5000, Kind::IpiSend, 0, 2, 1, 252, 0, 0});
   CHECK(recs[6].kind == Kind::XcallReturn);
   CHECK(recs[6].call == 2);

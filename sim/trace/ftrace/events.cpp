@@ -7,6 +7,8 @@
 namespace xcallsim::trace::ftrace::detail {
 namespace {
 
+constexpr std::uint32_t kCsdTypeSync = 0x10;  // CSD_TYPE_SYNC (SEMANTICS 2.1.2)
+
 constexpr std::uint32_t kCallFunctionVector = 252;
 constexpr std::uint32_t kCallFunctionSingleVector = 251;
 constexpr std::uint32_t kRescheduleVector = 253;
@@ -135,9 +137,12 @@ bool Importer::kprobe(const EventLine& ev) {
       emit(ev, Kind::XcallReturn, static_cast<std::uint32_t>(*value), api);
       return true;
     }
-    std::uint32_t flags = 0;
-    if (auto wait = field(args.body, "wait")) flags = uint_field(args, "wait") != 0 ? 1 : 0;
-    if (field(args.body, "flags")) flags = uint_field(args, "flags");
+    // Record flags are CSD types (SYNC = 0x10): `wait` of the single/many
+    // calls, SCF_WAIT (bit 0) of smp_call_function_many_cond's scf_flags.
+    bool wait = false;
+    if (field(args.body, "wait")) wait = uint_field(args, "wait") != 0;
+    if (field(args.body, "flags")) wait = (uint_field(args, "flags") & 1u) != 0;
+    const std::uint32_t flags = wait ? kCsdTypeSync : 0u;
     std::uint32_t func = kNone & ~kMaskTarget;
     if (auto f = field(args.body, "func"); f && !symbol_name(*f).empty())
       func = function_id(symbol_name(*f));
