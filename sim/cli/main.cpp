@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int status = xcallsim::cli::kExitOk;
   xcallsim::cli::add_run_command(app, status);
+  xcallsim::cli::add_trace_commands(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@
 #include "sim/replay/summary.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/smp/smp.hpp"
+#include "sim/trace/file.hpp"
 
 namespace xcallsim::cli {
 namespace {
@@ -18,9 +19,23 @@ struct RunArgs {
   std::string machine;
   std::string scenario;
   std::string profile;
+  std::string trace_file;
   double stuck_timeout_ms = 5000.0;
   std::uint64_t time_limit = 0;
 };
+
+trace::TraceHeader sim_trace_header(const machine::MachineConfig& m, const std::string& scenario,
+                                    smp::Profile profile) {
+  trace::TraceHeader h;
+  h.source = trace::Source::Sim;
+  h.sockets = static_cast<std::uint16_t>(m.topology.sockets);
+  h.cores_per_socket = static_cast<std::uint16_t>(m.topology.cores_per_socket);
+  h.threads_per_core = static_cast<std::uint16_t>(m.topology.threads_per_core);
+  h.profile = std::string(smp::to_string(profile));
+  h.machine = m.name;
+  h.scenario = scenario;
+  return h;
+}
 
 int run(const RunArgs& args) {
   machine::MachineConfig machine_config;
@@ -48,6 +63,16 @@ int run(const RunArgs& args) {
     return kExitBadInput;
   }
   smp::Outcome outcome = sim.run();
+  if (!args.trace_file.empty()) {
+    trace::TraceHeader th = sim_trace_header(machine_config, scenario.name, options.profile);
+    if (!outcome.completed) th.flags |= trace::kFlagIncomplete;
+    try {
+      trace::write_trace(args.trace_file, sim.trace(), th);
+    } catch (const trace::TraceError& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      return kExitBadInput;
+    }
+  }
 
   replay::SummaryHeader header{machine_config.name, scenario.name,
                                std::string(smp::to_string(options.profile))};
@@ -82,6 +107,7 @@ void add_run_command(CLI::App& app, int& status) {
                   "Semantic profile: seed (the 2022 smp_xcall patches) or upstream (Linux v5.18 "
                   "smp_call_function_*); default: the scenario's, else seed")
       ->check(CLI::IsMember({"seed", "upstream"}));
+  cmd->add_option("-t,--trace", args->trace_file, "Write the binary trace to FILE");
   cmd->add_option("--stuck-timeout-ms", args->stuck_timeout_ms,
                   "Report a csd lock wait longer than this much simulated time and fail the run "
                   "(CONFIG_CSD_LOCK_WAIT_DEBUG; default 5000)")

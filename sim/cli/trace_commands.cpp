@@ -1,0 +1,165 @@
+// `xcallsim replay`, `export` and `import-ftrace`: commands that read or
+// produce trace files (docs/trace-format.md).
+#include <fmt/core.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "sim/cli/commands.hpp"
+#include "sim/replay/perfetto.hpp"
+#include "sim/replay/summary.hpp"
+#include "sim/replay/verify.hpp"
+#include "sim/trace/file.hpp"
+#include "sim/trace/ftrace/ftrace_import.hpp"
+
+namespace xcallsim::cli {
+namespace {
+
+std::string_view source_name(trace::Source s) {
+  switch (s) {
+    case trace::Source::Sim:
+      return "sim";
+    case trace::Source::QemuDevmodel:
+      return "qemu-devmodel";
+    case trace::Source::QemuLapic:
+      return "qemu-lapic";
+    case trace::Source::LinuxFtrace:
+      return "linux-ftrace";
+  }
+  return "unknown";
+}
+
+struct ReplayArgs {
+  std::string trace;
+  bool no_verify = false;
+  std::size_t max_violations = 50;
+};
+
+int replay(const ReplayArgs& args) {
+  trace::TraceFile file;
+  try {
+    file = trace::read_trace_file(args.trace);
+  } catch (const trace::TraceError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  const trace::TraceHeader& h = file.header;
+  if (h.flags & trace::kFlagIncomplete) {
+    fmt::print(stderr, "xcallsim: {}: trace is marked incomplete (its writer did not finish)\n",
+               args.trace);
+  }
+  fmt::print("trace: {} (source {}, {} records)\n", args.trace, source_name(h.source),
+             file.trace.records.size());
+  replay::SummaryHeader header{h.machine, h.scenario, h.profile.empty() ? "-" : h.profile};
+  fmt::print("{}", replay::format_summary(replay::summarize(file.trace), file.trace, header));
+  if (args.no_verify) return kExitOk;
+
+  auto violations = replay::verify(file.trace);
+  if (violations.empty()) {
+    fmt::print(
+        "\nverify: OK (calls returned, SYNC waits covered their functions, per-sender "
+        "FIFO, no csd reuse while locked, every empty-queue enqueue had its IPI)\n");
+    return kExitOk;
+  }
+  fmt::print("\nverify: {} violation(s)\n", violations.size());
+  for (std::size_t i = 0; i < violations.size() && i < args.max_violations; ++i) {
+    fmt::print("  {}\n", replay::to_string(violations[i]));
+  }
+  if (violations.size() > args.max_violations) {
+    fmt::print("  ... {} more\n", violations.size() - args.max_violations);
+  }
+  return kExitViolations;
+}
+
+int export_trace(const std::string& in, const std::string& perfetto) {
+  trace::Trace t;
+  try {
+    t = trace::read_trace(in);
+  } catch (const trace::TraceError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  std::ofstream out(perfetto);
+  if (!out) {
+    fmt::print(stderr, "xcallsim: {}: cannot open for writing\n", perfetto);
+    return kExitBadInput;
+  }
+  out << replay::export_perfetto(t).dump() << '\n';
+  if (!out) {
+    fmt::print(stderr, "xcallsim: {}: write failed\n", perfetto);
+    return kExitBadInput;
+  }
+  fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n", perfetto);
+  return kExitOk;
+}
+
+int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz) {
+  std::ifstream text(in);
+  if (!text) {
+    fmt::print(stderr, "xcallsim: {}: cannot open\n", in);
+    return kExitBadInput;
+  }
+  try {
+    trace::ftrace::ImportOptions options;
+    options.counter_ghz = tsc_ghz;
+    auto result = trace::ftrace::import_ftrace(text, in, options);
+    trace::TraceHeader h;
+    h.source = trace::Source::LinuxFtrace;
+    h.machine = "linux";
+    h.scenario = in;
+    trace::write_trace(out, result.trace, h);
+    fmt::print("{}: {} lines, {} events imported, {} unknown lines skipped, {} lost events\n", in,
+               result.lines_read, result.events_imported, result.unknown_lines_skipped,
+               result.lost_events);
+    for (const auto& [symbol, count] : result.counted_only) {
+      fmt::print("  counted only (no record): {} x{}\n", symbol, count);
+    }
+    fmt::print("wrote {} ({} records, {} CPUs)\n", out, result.trace.records.size(),
+               result.trace.cpu_count);
+  } catch (const trace::ftrace::ImportError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const trace::TraceError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_trace_commands(CLI::App& app, int& status) {
+  auto r = std::make_shared<ReplayArgs>();
+  CLI::App* replay_cmd = app.add_subcommand(
+      "replay", "Read a trace (any source), print its summary and verify its invariants.");
+  replay_cmd->add_option("trace", r->trace, "Trace file")->required()->check(CLI::ExistingFile);
+  replay_cmd->add_flag("--no-verify", r->no_verify, "Only summarize");
+  replay_cmd->add_option("--max-violations", r->max_violations, "List at most this many");
+  replay_cmd->callback([r, &status] { status = replay(*r); });
+
+  auto in = std::make_shared<std::string>();
+  auto perfetto = std::make_shared<std::string>();
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Convert a trace to Chrome Trace Event JSON that the Perfetto UI loads.");
+  export_cmd->add_option("trace", *in, "Trace file")->required()->check(CLI::ExistingFile);
+  export_cmd->add_option("--perfetto", *perfetto, "Output JSON file")->required();
+  export_cmd->callback([in, perfetto, &status] { status = export_trace(*in, *perfetto); });
+
+  auto text = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto ghz = std::make_shared<double>(1.0);
+  CLI::App* import_cmd = app.add_subcommand(
+      "import-ftrace",
+      "Import Linux ftrace text (/sys/kernel/tracing/trace or trace-cmd report) into a trace.");
+  import_cmd->add_option("ftrace", *text, "ftrace text file")->required()->check(CLI::ExistingFile);
+  import_cmd->add_option("-o,--output", *out, "Trace file to write")->required();
+  import_cmd
+      ->add_option("--tsc-ghz", *ghz,
+                   "Counter rate for raw x86-tsc timestamps without an xcallsim-clock "
+                   "comment (default 1.0)")
+      ->check(CLI::PositiveNumber);
+  import_cmd->callback([text, out, ghz, &status] { status = import_ftrace(*text, *out, *ghz); });
+}
+
+}  // namespace xcallsim::cli

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Usage: cli_test.sh XCALLSIM CONFIGS_DIR. Checks the documented exit statuses
+# (0 ok, 1 violations, 2 bad input, 3 failed run) and that each error message
+# names its file and place.
+set -u
+x=$1 configs=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect() {  # expect STATUS PATTERN -- command...
+  local want=$1 pattern=$2; shift 3
+  "$@" >"$tmp/out" 2>&1; local got=$?
+  if [ "$got" -ne "$want" ] || ! grep -qE "$pattern" "$tmp/out"; then
+    echo "FAIL: [$*] exit $got (want $want), pattern '$pattern'"; sed 's/^/  | /' "$tmp/out" | head -20
+    fail=1
+  else
+    echo "ok: $* -> $got"
+  fi
+}
+m=$configs/machines/default.toml
+s=$configs/scenarios/default.toml
+
+expect 0 "smp_xcall_mask +SYNC" -- "$x" run -m "$m" -s "$s" -t "$tmp/a.xtr"
+expect 0 "verify: OK" -- "$x" replay "$tmp/a.xtr"
+expect 0 "wrote" -- "$x" export "$tmp/a.xtr" --perfetto "$tmp/a.json"
+
+printf 'name = "x"\n[clock]\nghz = 2.0\n[topology]\nsockets = 0\n' > "$tmp/bad.toml"
+expect 2 "bad.toml:[0-9]+:[0-9]+: error" -- "$x" run -m "$tmp/bad.toml" -s "$s"
+printf 'name = "x"\nfunctions = []\n[[cpu]]\ncpus = "0"\nprogram = [ { op = "nope" } ]\n' > "$tmp/bad_s.toml"
+expect 2 "bad_s.toml:5:[0-9]+: error" -- "$x" run -m "$m" -s "$tmp/bad_s.toml"
+printf 'not a trace at all, definitely longer than a header.......................' > "$tmp/junk.xtr"
+expect 2 "junk.xtr: byte 0: error" -- "$x" replay "$tmp/junk.xtr"
+head -c 100 "$tmp/a.xtr" > "$tmp/cut.xtr"
+expect 2 "cut.xtr: byte [0-9]+: error" -- "$x" replay "$tmp/cut.xtr"
+expect 2 "profile" -- "$x" run -m "$m" -s "$s" -p bogus
+
+# A CPU that keeps IRQs off past the stuck timeout: csd_lock_wait_toolong report, exit 3.
+cat > "$tmp/stuck.toml" <<'TOML'
+name = "stuck"
+functions = [ { name = "f", cycles = 10 } ]
+[[cpu]]
+cpus = "0"
+program = [ { op = "xcall", target = 1, func = "f", flags = "sync" } ]
+[[cpu]]
+cpus = "1"
+program = [ { op = "irq_off", body = [ { op = "compute", cycles = 100000000 } ] } ]
+TOML
+expect 3 "non-responsive CSD lock" -- "$x" run -m "$m" -s "$tmp/stuck.toml" --stuck-timeout-ms 1
+
+[ $fail -eq 0 ] && echo "all CLI checks passed"
+exit $fail
