@@ -43,7 +43,9 @@ machine::LineId Arena::line_of(const void* p) const {
   if (!contains(p)) {
     throw std::logic_error(
         "smp: a shared word outside the simulator's arena (the xcall library must only touch "
-        "state the platform allocated)");
+        "state the platform allocated; under ASan, set "
+        "ASAN_OPTIONS=detect_stack_use_after_return=0, "
+        "whose fake stacks move on-stack csds off the fiber stack)");
   }
   return static_cast<machine::LineId>(offset_of(p) / kLineBytes);
 }

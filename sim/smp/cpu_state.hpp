@@ -41,7 +41,6 @@ struct CpuState {
   bool resume_pending = false;
   Cycles resume_at = 0;
   engine::EventId resume_event;
-  Cycles handler_start = 0;
 
   // Trace bookkeeping: open calls issued by this CPU (innermost last), the
   // calls of the funcs it is running, and the func of a csd-based call being

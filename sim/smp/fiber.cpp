@@ -2,6 +2,9 @@
 // Debian's Boost 1.74 fcontext fibers lack (BOOST_USE_ASAN only covers the
 // ucontext backend): every switch is bracketed by
 // __sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber.
+// Run ASan with detect_stack_use_after_return=0 (the asan-ubsan test preset
+// does): fake stacks would move upstream's on-stack csd off the fiber stack,
+// out of the arena, and the simulator rejects words outside the arena.
 #include "sim/smp/fiber.hpp"
 
 #include <boost/context/stack_context.hpp>

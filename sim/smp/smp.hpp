@@ -8,6 +8,8 @@
 //   then takes effect, then charges its cost to that CPU's clock.
 // - Interrupts are taken at operation boundaries when IF=1 and the APIC allows,
 //   on the interrupted fiber; compute phases, waits and idle are interruptible.
+// - Ties at equal time: APIC message arrivals first, then CPU resumes in
+//   ascending CPU index, then insertion order (the engine's rule).
 // - Setup (add_function, add_vector_handler, set_program, set_online) happens
 //   before run(); run() may be called once. Exceptions thrown by a program
 //   (e.g. a failed test assertion) end the run and propagate out of run().
@@ -65,8 +67,10 @@ struct Options {
   // waits time out into stuck reports. Off: a stuck call just never returns.
   bool csd_lock_wait_debug = true;
   double stuck_timeout_ns = 5e9;  // CSD_LOCK_TIMEOUT, at the machine clock
-  bool stop_when_stuck = true;    // end the run at the first stuck report
-  Cycles time_limit = 0;          // 0: none; otherwise nothing happens after it
+  // End the run at the first stuck report. false: keep going (the waiter
+  // re-reports every timeout, so pair it with a time_limit).
+  bool stop_when_stuck = true;
+  Cycles time_limit = 0;  // 0: none; otherwise nothing happens after it
   // SEM-11: CPUs whose program has finished idle with TIF_POLLING_NRFLAG set;
   // a single IPI to them is elided and they flush from the idle loop.
   bool poll_idle = false;
@@ -136,7 +140,7 @@ class Cpu {
   void idle_until(Cycles time);    // HLT until `time`; interrupts are taken if IF=1
   void mark(std::uint32_t value);  // trace::Kind::Mark
   void set_tpr(std::uint8_t tpr);
-  void send_ipi(int target, std::uint8_t vector);  // fixed, physical (scenario vectors)
+  void send_ipi(int target, std::uint8_t vector);  // fixed, via the dest mode (scenario vectors)
 
   // The seed API (SEMANTICS 1.4); results as the library returns them.
   int xcall(int target, FuncId func, unsigned flags);

@@ -131,7 +131,7 @@ void Core::idle_until(CpuState& c, Cycles time) {
 // higher class (the APIC's PPR decides, SEM-47).
 void Core::take_interrupt(CpuState& c, int vector) {
   const Cycles start = c.now;
-  apic_.acknowledge(c.id, c.now);
+  vector = apic_.acknowledge(c.id, c.now);  // the same vector: nothing ran since the check
   emit(c, trace::Kind::IrqEntry, 0, static_cast<std::uint32_t>(vector));
   c.irqs_off = true;
   ++c.irq_depth;
