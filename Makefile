@@ -1,5 +1,6 @@
 # Thin wrapper behind the README's two commands. All logic lives in CMake.
-#   make run   - install missing Debian packages, build (release), run the main job
+#   make run   - install missing Debian packages, build (release), run the main job and
+#                write its trace, Perfetto timeline and latency plot to out/
 #   make test  - install missing Debian packages, build (dev), run every test
 PRESET ?= dev
 JOBS ?= $(shell nproc)
@@ -18,10 +19,15 @@ build: deps
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
+OUT ?= out
 run:
 	$(MAKE) build PRESET=release
+	@mkdir -p $(OUT)
 	./build/release/sim/cli/xcallsim run --machine configs/machines/default.toml \
-	  --scenario configs/scenarios/default.toml
+	  --scenario configs/scenarios/default.toml --trace $(OUT)/default.xtr
+	./build/release/sim/cli/xcallsim replay $(OUT)/default.xtr | tail -n 1
+	./build/release/sim/cli/xcallsim export $(OUT)/default.xtr \
+	  --perfetto $(OUT)/default.perfetto.json --latency-plot $(OUT)/default-latency.svg
 
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/cli/commands.hpp"
+#include "sim/replay/latency_plot.hpp"
 #include "sim/replay/perfetto.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/replay/verify.hpp"
@@ -72,25 +73,48 @@ int replay(const ReplayArgs& args) {
   return kExitViolations;
 }
 
-int export_trace(const std::string& in, const std::string& perfetto) {
-  trace::Trace t;
+struct ExportArgs {
+  std::string trace, perfetto, latency_plot;
+};
+
+int export_trace(const ExportArgs& args) {
+  if (args.perfetto.empty() && args.latency_plot.empty()) {
+    fmt::print(stderr,
+               "xcallsim export: nothing to do; fix: give --perfetto FILE.json and/or "
+               "--latency-plot FILE.svg\n");
+    return kExitBadInput;
+  }
+  trace::TraceFile file;
   try {
-    t = trace::read_trace(in);
+    file = trace::read_trace_file(args.trace);
   } catch (const trace::TraceError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
   }
-  std::ofstream out(perfetto);
-  if (!out) {
-    fmt::print(stderr, "xcallsim: {}: cannot open for writing\n", perfetto);
-    return kExitBadInput;
+  if (!args.perfetto.empty()) {
+    std::ofstream out(args.perfetto);
+    out << replay::export_perfetto(file.trace).dump() << '\n';
+    if (!out) {
+      fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
+      return kExitBadInput;
+    }
+    fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n",
+               args.perfetto);
   }
-  out << replay::export_perfetto(t).dump() << '\n';
-  if (!out) {
-    fmt::print(stderr, "xcallsim: {}: write failed\n", perfetto);
-    return kExitBadInput;
+  if (!args.latency_plot.empty()) {
+    const auto& h = file.header;
+    std::string title = fmt::format("{} on {} ({})", h.scenario.empty() ? args.trace : h.scenario,
+                                    h.machine.empty() ? "?" : h.machine,
+                                    h.profile.empty() ? source_name(h.source) : h.profile);
+    try {
+      replay::write_latency_plot(replay::summarize(file.trace), file.trace.ghz, title,
+                                 args.latency_plot);
+    } catch (const replay::PlotError& e) {
+      fmt::print(stderr, "xcallsim: {}: {}\n", args.latency_plot, e.what());
+      return kExitBadInput;
+    }
+    fmt::print("wrote {} (latency CDF and histogram per call kind)\n", args.latency_plot);
   }
-  fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n", perfetto);
   return kExitOk;
 }
 
@@ -138,13 +162,16 @@ void add_trace_commands(CLI::App& app, int& status) {
   replay_cmd->add_option("--max-violations", r->max_violations, "List at most this many");
   replay_cmd->callback([r, &status] { status = replay(*r); });
 
-  auto in = std::make_shared<std::string>();
-  auto perfetto = std::make_shared<std::string>();
-  CLI::App* export_cmd = app.add_subcommand(
-      "export", "Convert a trace to Chrome Trace Event JSON that the Perfetto UI loads.");
-  export_cmd->add_option("trace", *in, "Trace file")->required()->check(CLI::ExistingFile);
-  export_cmd->add_option("--perfetto", *perfetto, "Output JSON file")->required();
-  export_cmd->callback([in, perfetto, &status] { status = export_trace(*in, *perfetto); });
+  auto e = std::make_shared<ExportArgs>();
+  CLI::App* export_cmd =
+      app.add_subcommand("export", "Convert a trace to a Perfetto timeline and/or a latency plot.");
+  export_cmd->add_option("trace", e->trace, "Trace file")->required()->check(CLI::ExistingFile);
+  export_cmd->add_option("--perfetto", e->perfetto,
+                         "Chrome Trace Event JSON that ui.perfetto.dev loads");
+  export_cmd->add_option("--latency-plot", e->latency_plot,
+                         "Latency CDF + histogram per call kind (.svg or .png, "
+                         "drawn by gnuplot)");
+  export_cmd->callback([e, &status] { status = export_trace(*e); });
 
   auto text = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();

@@ -17,8 +17,7 @@ std::uint64_t nearest_rank(const std::vector<std::uint64_t>& sorted, double p) {
   return sorted[rank - 1];
 }
 
-Latency latency_of(std::vector<std::uint64_t> samples) {
-  std::sort(samples.begin(), samples.end());
+Latency latency_of(const std::vector<std::uint64_t>& samples) {
   if (samples.empty()) return {};
   return {samples.front(), nearest_rank(samples, 0.50), nearest_rank(samples, 0.99),
           samples.back()};
@@ -118,7 +117,9 @@ Summary summarize(const trace::Trace& trace) {
   }
   out.unreturned = open.size();
   for (auto& [key, row] : rows) {
-    row.latency = latency_of(std::move(samples[key]));
+    row.samples = std::move(samples[key]);
+    std::sort(row.samples.begin(), row.samples.end());
+    row.latency = latency_of(row.samples);
     out.rows.push_back(row);
   }
   return out;
@@ -141,6 +142,11 @@ std::string flags_name(std::uint32_t flags) {
 }
 
 }  // namespace
+
+std::string row_label(const CallRow& row) {
+  return fmt::format("{} {}", trace::to_string(static_cast<trace::Api>(row.api)),
+                     flags_name(row.flags));
+}
 
 std::string format_summary(const Summary& s, const trace::Trace& trace,
                            const SummaryHeader& header) {

@@ -20,8 +20,9 @@ struct CallRow {
   std::uint32_t api = 0;
   std::uint32_t flags = 0;
   std::uint64_t count = 0;
-  Latency latency;              // issue -> return on the caller, cycles
-  std::uint64_t ipis_sent = 0;  // IPI send operations caused by these calls
+  Latency latency;                     // issue -> return on the caller, cycles
+  std::vector<std::uint64_t> samples;  // every latency, ascending
+  std::uint64_t ipis_sent = 0;         // IPI send operations caused by these calls
   std::uint64_t icr_writes = 0;
   std::uint64_t ipis_avoided = 0;  // csds queued behind a non-empty queue (SEM-10)
   std::uint64_t func_cycles = 0;   // time inside the callbacks, all CPUs
@@ -46,6 +47,9 @@ struct SummaryHeader {
   std::string machine, scenario, profile;
 };
 // The human-readable table (cycles and ns at trace.ghz).
+// "smp_xcall SYNC": the row's label in tables and plots.
+std::string row_label(const CallRow& row);
+
 std::string format_summary(const Summary& summary, const trace::Trace& trace,
                            const SummaryHeader& header);
 

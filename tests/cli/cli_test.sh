@@ -22,6 +22,10 @@ s=$configs/scenarios/default.toml
 expect 0 "smp_xcall_mask +SYNC" -- "$x" run -m "$m" -s "$s" -t "$tmp/a.xtr"
 expect 0 "verify: OK" -- "$x" replay "$tmp/a.xtr"
 expect 0 "wrote" -- "$x" export "$tmp/a.xtr" --perfetto "$tmp/a.json"
+expect 0 "latency CDF" -- "$x" export "$tmp/a.xtr" --latency-plot "$tmp/a.png"
+[ "$(head -c 4 "$tmp/a.png" | od -An -tx1 | tr -d ' ')" = "89504e47" ] || { echo "FAIL: plot is not a PNG"; fail=1; }
+expect 0 "<svg" -- sh -c "'$x' export '$tmp/a.xtr' --latency-plot '$tmp/a.svg' && cat '$tmp/a.svg'"
+expect 2 "nothing to do" -- "$x" export "$tmp/a.xtr"
 
 printf 'name = "x"\n[clock]\nghz = 2.0\n[topology]\nsockets = 0\n' > "$tmp/bad.toml"
 expect 2 "bad.toml:[0-9]+:[0-9]+: error" -- "$x" run -m "$tmp/bad.toml" -s "$s"
