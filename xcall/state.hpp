@@ -1,7 +1,9 @@
 // Per-CPU and global state of the cross-call mechanism (SEMANTICS 2.1.4),
 // laid over storage the platform allocates.
 // Contract: the platform provides value-initialized arrays (all shared words
-// zero): `percpu[nr]` and `cfd_csds[nr * nr]` (sender-major), keeps them alive
+// zero): `percpu[nr]` and `cfd_csds[nr * nr]` (target-major:
+// like Linux's alloc_percpu, a sender's csds for different targets live in
+// different targets' areas, so targets unlocking them do not false-share), keeps them alive
 // as long as the Xcall object, and never touches them itself. The library
 // never allocates. cfd masks in XcallPerCpu are private to their CPU (used
 // with preemption off); everything else is shared and accessed through the
@@ -54,7 +56,7 @@ class XcallState {
   XcallPerCpu<P>& cpu(int c) { return percpu_[c]; }
   // The csd `sender` uses for `target` in mask calls (cfd->pcpu[target].csd).
   call_single_data<P>& cfd_csd(int sender, int target) {
-    return cfd_csds_[static_cast<long>(sender) * nr_cpus_ + target];
+    return cfd_csds_[static_cast<long>(target) * nr_cpus_ + sender];
   }
   XcallGlobals<P>& globals() { return globals_; }
 
@@ -70,8 +72,8 @@ class XcallState {
     if (a >= cfd0 && a < cfd_end) {
       const long slot = static_cast<long>((a - cfd0) / sizeof(call_single_data<P>));
       kind = CsdKind::Cfd;
-      owner = static_cast<int>(slot / nr_cpus_);
-      index = static_cast<int>(slot % nr_cpus_);
+      owner = static_cast<int>(slot % nr_cpus_);
+      index = static_cast<int>(slot / nr_cpus_);
       return;
     }
     const auto pc0 = reinterpret_cast<uintptr_t>(percpu_);
