@@ -2,6 +2,7 @@
 // xcall library. Counters are per host second; compare sizes as ratios.
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <string>
 
 #include "sim/machine/machine.hpp"
@@ -39,11 +40,13 @@ std::uint64_t count(const trace::Trace& t, trace::Kind kind) {
 void BM_BroadcastStorm(benchmark::State& state) {
   const int cpus = static_cast<int>(state.range(0));
   std::uint64_t deliveries = 0;
+  std::uint64_t events = 0;
   for (auto _ : state) {
-    smp::Simulation sim(machine_of(cpus));
-    auto f = sim.add_function({"noop", 0});
+    state.PauseTiming();  // machine setup (arena, fibers) is not simulation
+    auto sim = std::make_unique<smp::Simulation>(machine_of(cpus));
+    auto f = sim->add_function({"noop", 0});
     for (int c = 0; c < cpus; ++c) {
-      sim.set_program(c, [f, cpus](smp::Cpu& cpu) {
+      sim->set_program(c, [f, cpus](smp::Cpu& cpu) {
         smp::Mask others;
         for (int t = 0; t < cpus; ++t) {
           if (t != cpu.id()) others.set(t);
@@ -54,9 +57,16 @@ void BM_BroadcastStorm(benchmark::State& state) {
         }
       });
     }
-    sim.run();
-    deliveries += count(sim.trace(), trace::Kind::IpiDeliver);
+    state.ResumeTiming();
+    sim->run();
+    state.PauseTiming();
+    deliveries += count(sim->trace(), trace::Kind::IpiDeliver);
+    events += sim->trace().records.size();
+    sim.reset();
+    state.ResumeTiming();
   }
+  state.counters["trace records/s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["deliveries/s"] =
       benchmark::Counter(static_cast<double>(deliveries), benchmark::Counter::kIsRate);
 }
@@ -68,17 +78,22 @@ void BM_SyncRing(benchmark::State& state) {
   const int calls_per_cpu = std::max(1, 4096 / cpus);
   std::uint64_t calls = 0;
   for (auto _ : state) {
-    smp::Simulation sim(machine_of(cpus));
-    auto f = sim.add_function({"noop", 0});
+    state.PauseTiming();
+    auto sim = std::make_unique<smp::Simulation>(machine_of(cpus));
+    auto f = sim->add_function({"noop", 0});
     for (int c = 0; c < cpus; ++c) {
-      sim.set_program(c, [f, cpus, calls_per_cpu](smp::Cpu& cpu) {
+      sim->set_program(c, [f, cpus, calls_per_cpu](smp::Cpu& cpu) {
         for (int i = 0; i < calls_per_cpu; ++i) {
           cpu.xcall((cpu.id() + 1) % cpus, f, smp::kSync);
           cpu.compute(1000);
         }
       });
     }
-    sim.run();
+    state.ResumeTiming();
+    sim->run();
+    state.PauseTiming();
+    sim.reset();
+    state.ResumeTiming();
     calls += static_cast<std::uint64_t>(calls_per_cpu) * static_cast<std::uint64_t>(cpus);
   }
   state.counters["xcalls/s"] =
