@@ -2,7 +2,7 @@
 // once the flush has emptied the queue, the next call sends a fresh one.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

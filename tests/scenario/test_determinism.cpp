@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

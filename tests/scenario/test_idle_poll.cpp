@@ -2,7 +2,7 @@
 // idle loop); the mask IPI path has no elision.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 #include "xcall/trace_events.hpp"
 
 using namespace xcallsim::fixture;

@@ -3,7 +3,7 @@
 // re-enabled IRQs, and context-rule warnings reach the outcome.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

@@ -3,7 +3,7 @@
 // nothing when none did.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

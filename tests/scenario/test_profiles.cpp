@@ -4,7 +4,7 @@
 // of the local run with the remote ones.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

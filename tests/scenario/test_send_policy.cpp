@@ -3,7 +3,7 @@
 // x2APIC not), one per x2APIC cluster, or one logical-flat bitmap.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

@@ -2,7 +2,7 @@
 // the run shows it on both sides of the boundary.
 #include <catch2/catch.hpp>
 
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
 

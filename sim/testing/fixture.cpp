@@ -1,5 +1,5 @@
 // The [scenario] test fixture: presets, Machine, Result queries.
-#include "sim_fixture.hpp"
+#include "sim/testing/fixture.hpp"
 
 #include <stdexcept>
 
@@ -10,7 +10,7 @@ namespace {
 machine::MachineConfig base(std::string name, int sockets, int cores) {
   machine::MachineConfig c;
   c.name = std::move(name);
-  c.source = "tests/support/sim_fixture.cpp";
+  c.source = "sim/testing/fixture.cpp";
   c.ghz = 1.0;
   c.topology.sockets = sockets;
   c.topology.cores_per_socket = cores;
