@@ -7,7 +7,6 @@
 #include "sim/scenario/scenario.hpp"
 #include "sim/testing/fixture.hpp"
 
-using namespace xcallsim;
 using namespace xcallsim::fixture;
 
 SCENARIO("a SYNC shootdown to three CPUs", "[scenario]") {
@@ -35,8 +34,9 @@ SCENARIO("a SYNC shootdown to three CPUs", "[scenario]") {
 
 TEST_CASE("a shipped scenario runs on a shipped machine", "[scenario]") {
   const std::string dir = XCALLSIM_CONFIGS_DIR;
-  auto s = scenario::load_scenario(dir + "/scenarios/default.toml");
-  smp::Simulation sim(machine::load_machine_config(dir + "/machines/default.toml"));
-  scenario::bind(s, sim);
+  auto s = xcallsim::scenario::load_scenario(dir + "/scenarios/default.toml");
+  xcallsim::smp::Simulation sim(
+      xcallsim::machine::load_machine_config(dir + "/machines/default.toml"));
+  xcallsim::scenario::bind(s, sim);
   CHECK(sim.run().completed);
 }
