@@ -16,5 +16,7 @@ inline constexpr int kExitInternal = 4;
 
 void add_run_command(CLI::App& app, int& status);
 void add_trace_commands(CLI::App& app, int& status);  // replay, export, import-ftrace
+void add_validate_command(CLI::App& app, int& status);
+void add_scaling_command(CLI::App& app, int& status);
 
 }  // namespace xcallsim::cli

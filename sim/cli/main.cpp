@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   int status = xcallsim::cli::kExitOk;
   xcallsim::cli::add_run_command(app, status);
   xcallsim::cli::add_trace_commands(app, status);
+  xcallsim::cli::add_validate_command(app, status);
+  xcallsim::cli::add_scaling_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,92 @@
+// The model studies' structure (not their agreement with the paper, which
+// docs/validation.md reports): what each modelled number is made of.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "sim/machine/machine.hpp"
+#include "sim/study/study.hpp"
+
+using namespace xcallsim;
+
+namespace {
+
+machine::MachineConfig preset(const std::string& name) {
+  return machine::load_machine_config(std::string(XCALLSIM_CONFIGS_DIR) + "/machines/" + name +
+                                      ".toml");
+}
+
+}  // namespace
+
+TEST_CASE("shinjuku validation: four rows built from the primitives", "[unit]") {
+  const auto m = preset("default");
+  const auto& c = m.apic.costs;
+  const auto rows = study::validate_shinjuku(m);
+  REQUIRE(rows.size() == 4);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    CHECK(rows[i].published.mechanism == study::shinjuku_table1()[i].mechanism);
+
+  const auto socket = c.delivery[static_cast<int>(machine::Distance::SameSocket)];
+  const auto& plain = rows[0];
+  CHECK(plain.sender == c.icr_write);
+  CHECK(plain.receiver == c.entry + c.eoi + c.exit);
+  CHECK(plain.delivered == socket);
+  CHECK(plain.total == socket + plain.receiver);  // the receiver starts before the sender returns
+  CHECK(plain.overlap == c.icr_write - socket);
+
+  const study::VmExitPenalties p;
+  CHECK(rows[1].total - plain.total == p.receiver);
+  CHECK(rows[2].sender == c.icr_write + p.sender);
+  CHECK(rows[2].send_at == p.sender / 2);
+  CHECK(rows[2].total - plain.total == p.sender / 2);
+  CHECK(rows[3].total - plain.total == p.sender / 2 + p.receiver);
+}
+
+TEST_CASE("shinjuku validation: the sender exit split moves only the send", "[unit]") {
+  const auto m = preset("default");
+  study::VmExitPenalties early;
+  early.sender_before_send = 0.0;
+  study::VmExitPenalties late;
+  late.sender_before_send = 1.0;
+  const auto a = study::validate_shinjuku(m, early, 2);
+  const auto b = study::validate_shinjuku(m, late, 2);
+  CHECK(a[2].total == a[0].total);
+  CHECK(b[2].total == b[0].total + late.sender);
+  CHECK(a[2].sender == b[2].sender);
+}
+
+TEST_CASE("shinjuku validation: same inputs give the same table", "[unit]") {
+  const auto m = preset("default");
+  CHECK(study::format_validation(study::validate_shinjuku(m), false) ==
+        study::format_validation(study::validate_shinjuku(m), false));
+  CHECK(study::error_percent(1500, 2000) == Approx(-25.0));
+}
+
+TEST_CASE("fan-out sweep: ICR writes per sending mode", "[unit]") {
+  const auto m = preset("default");  // 48 CPUs, APIC IDs 0..23 and 32..55
+  const auto xapic = study::with_send_mode(m, study::SendMode::XApicPhysical, false);
+  const auto cluster = study::with_send_mode(m, study::SendMode::X2ApicCluster, false);
+  const auto points = study::fanout_sweep(xapic, {1, 5, 47}, 1);
+  REQUIRE(points.size() == 3);
+  CHECK(points[0].icr_writes == 1);
+  CHECK(points[1].icr_writes == 5);
+  CHECK(points[2].icr_writes == 47);
+  CHECK(points[0].latency < points[1].latency);
+  CHECK(points[1].latency < points[2].latency);
+  // x2APIC clusters are 16 APIC IDs: the 47 others span 4 clusters.
+  CHECK(study::fanout_sweep(cluster, {47}, 1)[0].icr_writes == 4);
+  const auto shorthand = study::with_send_mode(m, study::SendMode::XApicPhysical, true);
+  CHECK(study::fanout_sweep(shorthand, {47}, 1)[0].icr_writes == 1);
+  CHECK(study::fanout_sweep(shorthand, {46}, 1)[0].icr_writes == 46);  // not all-but-self
+}
+
+TEST_CASE("fan-out sweep: impossible modes and target counts are rejected", "[unit]") {
+  machine::MachineConfig big = preset("default");
+  big.topology.cores_per_socket = 100;  // APIC IDs above 0xFE
+  CHECK_THROWS_AS(study::with_send_mode(big, study::SendMode::XApicPhysical, true),
+                  std::invalid_argument);
+  CHECK_NOTHROW(study::with_send_mode(big, study::SendMode::X2ApicCluster, true));
+  const auto m = preset("qemu");
+  CHECK_THROWS_AS(study::fanout_sweep(m, {16}), std::invalid_argument);
+  CHECK_THROWS_AS(study::fanout_sweep(m, {0}), std::invalid_argument);
+}
