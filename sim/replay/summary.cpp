@@ -161,21 +161,23 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
                  ns(s.end_time) / 1000.0, s.calls, s.unreturned);
   fmt::format_to(
       std::back_inserter(out),
-      "{:<28} {:<8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6} {:>7} {:>10}\n", "call",
-      "flags", "count", "min", "p50", "p99", "max", "p50 ns", "p99 ns", "IPIs", "ICR wr", "avoided",
-      "func cyc");
+      "{:<28} {:<8} {:>7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6} {:>7} {:>10}\n",
+      "call", "flags", "count", "err", "min", "p50", "p99", "max", "p50 ns", "p99 ns", "IPIs",
+      "ICR wr", "avoided", "func cyc");
   for (const CallRow& row : s.rows) {
-    fmt::format_to(
-        std::back_inserter(out),
-        "{:<28} {:<8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9.1f} {:>9.1f} {:>6} {:>6} {:>7} {:>10}\n",
-        trace::to_string(static_cast<trace::Api>(row.api)), flags_name(row.flags), row.count,
-        row.latency.min, row.latency.p50, row.latency.p99, row.latency.max, ns(row.latency.p50),
-        ns(row.latency.p99), row.ipis_sent, row.icr_writes, row.ipis_avoided, row.func_cycles);
+    fmt::format_to(std::back_inserter(out),
+                   "{:<28} {:<8} {:>7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9.1f} {:>9.1f} {:>6} {:>6} "
+                   "{:>7} {:>10}\n",
+                   trace::to_string(static_cast<trace::Api>(row.api)), flags_name(row.flags),
+                   row.count, row.failed, row.latency.min, row.latency.p50, row.latency.p99,
+                   row.latency.max, ns(row.latency.p50), ns(row.latency.p99), row.ipis_sent,
+                   row.icr_writes, row.ipis_avoided, row.func_cycles);
   }
   fmt::format_to(std::back_inserter(out),
                  "\nlatency: cycles from issue to return on the caller; IPIs: send operations "
-                 "(vector 0xfb/0xfc);\nICR wr: APIC ICR writes they took; avoided: csds queued "
-                 "behind a non-empty queue, so no IPI (SEM-10)\n\n");
+                 "(vector 0xfb/0xfc);\nerr: calls that returned an error code; ICR wr: APIC ICR "
+                 "writes they took;\navoided: csds queued behind a non-empty queue, so no IPI "
+                 "(SEM-10)\n\n");
   fmt::format_to(std::back_inserter(out),
                  "interrupts: {} delivered, {} handled, {} lost to IRR coalescing; handler time "
                  "{} cycles ({:.1f} us)\nwarnings: {}\n",
