@@ -1,6 +1,7 @@
-// The BSP's C++ entry: bring the runtime up, start the APs, hand the xcall
-// library its platform, run the scenario named on the command line, exit
-// through isa-debug-exit with a distinct code (runtime/exit.hpp).
+// The BSP's C++ entry: bring the runtime up, open the trace area, start the
+// APs (each enters the scenario runner's work loop), hand the xcall library
+// its platform, run the scenario named on the command line, exit through
+// isa-debug-exit with a distinct code (runtime/exit.hpp).
 #include "platform/guest_platform.hpp"
 #include "runtime/acpi.hpp"
 #include "runtime/arch.hpp"
@@ -13,6 +14,7 @@
 #include "runtime/smp.hpp"
 #include "runtime/tsc.hpp"
 #include "scenarios/scenario.hpp"
+#include "trace/recorder.hpp"
 
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
@@ -36,21 +38,29 @@ bool word_is(const char* s, const char* word, const char** rest) {
   return true;
 }
 
-// "scenario=NAME iters=N", space separated; unknown words are ignored.
-void parse_cmdline(const char* s, const Scenario*& scenario, ScenarioParams& params) {
+uint64_t number(const char* v) {
+  uint64_t n = 0;
+  for (; *v >= '0' && *v <= '9'; ++v) n = n * 10 + static_cast<uint64_t>(*v - '0');
+  return n;
+}
+
+// "scenario=NAME iters=N burst=N tracecap=N", space separated; unknown
+// words are ignored (the host validates what it passes).
+void parse_cmdline(const char* s, const Scenario*& scenario, ScenarioParams& params,
+                   uint32_t& tracecap) {
   while (s && *s) {
     while (*s == ' ') ++s;
     const char* v;
     if (word_is(s, "scenario=", &v)) {
-      scenario = nullptr;
-      for (const Scenario& sc : kScenarios) {
-        const char* end;
-        if (word_is(v, sc.name, &end) && (*end == ' ' || *end == '\0')) scenario = &sc;
-      }
+      const char* end;
+      scenario = find_scenario(v, &end);
       if (scenario == nullptr) panic(ExitCode::Panic, "unknown scenario in '%s'", s);
     } else if (word_is(s, "iters=", &v)) {
-      params.iters = 0;
-      for (; *v >= '0' && *v <= '9'; ++v) params.iters = params.iters * 10 + (*v - '0');
+      params.iters = number(v);
+    } else if (word_is(s, "burst=", &v)) {
+      params.burst = number(v);
+    } else if (word_is(s, "tracecap=", &v)) {
+      tracecap = static_cast<uint32_t>(number(v));
     }
     while (*s && *s != ' ') ++s;
   }
@@ -77,24 +87,30 @@ extern "C" [[noreturn]] void kmain(uint32_t start_info_paddr) {
   lapic_init();
   tsc_calibrate();
 
-  const Scenario* scenario = &kScenarios[0];
-  ScenarioParams params{1000};
+  const Scenario* scenario = kScenarios[0];
+  ScenarioParams params{100, 4};
+  uint32_t tracecap = 0;
   if (info->cmdline_paddr != 0)
-    parse_cmdline(reinterpret_cast<const char*>(info->cmdline_paddr), scenario, params);
+    parse_cmdline(reinterpret_cast<const char*>(info->cmdline_paddr), scenario, params, tracecap);
+  trace_init(tracecap, scenario->name, params.iters, params.burst);
 
   if (!acpi_find_cpus(info->version >= 1 ? info->rsdp_paddr : 0, g_cpus))
     panic(ExitCode::Panic, "no CPUs found in the ACPI MADT");
   xcall_platform_init();
   kprintf("cpu 0 up (apic id %u, tsc %lu, %lu kHz)\n", lapic_id(), kmain_tsc, tsc_khz());
+  smp_set_ap_loop(ap_work_loop);
   const int n = smp_boot(g_cpus);
   const uint64_t smp_tsc = rdtsc();
+  for (int cpu = 0; cpu < n; ++cpu) trace_set_apic_id(cpu, cpu_apic_id(cpu));
+  trace_set_cpu_count(n);
+  trace_area().smp_up_tsc = smp_tsc;
   kprintf("smp: %d cpus online\n", n);
   sti();
 
-  kprintf("scenario %s iters=%lu\n", scenario->name, params.iters);
-  const bool ok = scenario->run(params);
+  kprintf("scenario %s iters=%lu burst=%lu\n", scenario->name, params.iters, params.burst);
+  const bool ok = run_scenario(*scenario, params);
   const uint64_t end_tsc = rdtsc();
-  const uint64_t first = first_xcall_tsc();
+  const uint64_t first = trace_area().first_xcall_tsc;
   kprintf(
       "timing: reset->kmain %lu us, kmain->smp-up %lu us, reset->first-xcall %lu us, "
       "scenario %lu us\n",
@@ -106,8 +122,10 @@ extern "C" [[noreturn]] void kmain(uint32_t start_info_paddr) {
     kprintf("FAIL: %lu xcall warnings, %lu unexpected interrupts\n", warnings, stray);
   if (!ok || warnings != 0 || stray != 0) {
     kprintf("RESULT: FAIL\n");
+    trace_set_status(abi::GuestStatus::Failed);
     guest_exit(ExitCode::CheckFailed);
   }
   kprintf("RESULT: OK\n");
+  trace_set_status(abi::GuestStatus::Passed);
   guest_exit(ExitCode::Success);
 }

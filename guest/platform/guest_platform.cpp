@@ -3,13 +3,12 @@
 #include "runtime/console.hpp"
 #include "runtime/lapic.hpp"
 #include "runtime/tsc.hpp"
+#include "trace/recorder.hpp"
 #include "xcall/platform/x86_send_policy.hpp"
 
 namespace guest {
 
 namespace {
-
-constexpr int kTraceKinds = 16;  // TraceKind values
 
 // CPU number -> APIC IDs for the send policy (physical mode only needs
 // apic_id; logical ids are the xAPIC flat bitmap, unused here).
@@ -20,19 +19,51 @@ struct ApicIds {
 
 constexpr xc::x86::SendPolicy kPolicy{};  // xAPIC, physical, shorthands on
 
-void write_icr(const xc::x86::IcrWrite& w) {
-  lapic_send(w.lo, w.hi, w.wait_icr_idle);
+// One IPI send: the policy's ICR writes are collected first so that the
+// IpiSend record (how, how many writes) precedes them, as in the simulator.
+struct IcrBatch {
+  xc::x86::IcrWrite writes[kMaxCpus];
+  int count = 0;
+  void operator()(const xc::x86::IcrWrite& w) {
+    if (count < kMaxCpus) writes[count++] = w;
+  }
+};
+
+// Destinations one ICR write reaches (for the IcrWrite record's `messages`).
+uint32_t messages_of(uint32_t lo) {
+  const auto n = static_cast<uint32_t>(smp_nr_cpus());
+  switch (lo & xc::x86::APIC_DEST_ALLBUT) {
+    case xc::x86::APIC_DEST_ALLBUT:
+      return n - 1;
+    case xc::x86::APIC_DEST_ALLINC:
+      return n;
+    default:
+      return 1;
+  }
+}
+
+void perform(uint32_t target_field, uint8_t vector, xc::x86::SendHow how, const IcrBatch& batch) {
+  trace_emit(tk::Kind::IpiSend, target_field, vector, static_cast<uint32_t>(how),
+             static_cast<uint32_t>(batch.count));
+  for (int i = 0; i < batch.count; ++i) {
+    const xc::x86::IcrWrite& w = batch.writes[i];
+    trace_emit(tk::Kind::IcrWrite, w.lo, w.hi, messages_of(w.lo), 0);
+    lapic_send(w.lo, w.hi, w.wait_icr_idle);
+  }
 }
 
 // Static storage: value-initialized .bss, constructed by the init_array.
 xc::XcallStaticStorage<GuestPlatform, kMaxCpus> g_storage;
 uint64_t g_warnings;
-uint64_t g_first_xcall;
-uint64_t g_trace_counts[kMaxCpus][kTraceKinds];
+call_single_data_t g_private[kMaxCpus][abi::kPrivateSlots];
 
-void on_call_function_ipi(Frame&) {
+void on_call_function_ipi(Frame& frame) {
+  const auto vector = static_cast<uint32_t>(frame.vector);
+  trace_emit(tk::Kind::IrqEntry, vector);
   lapic_eoi();  // EOI first (SEM-33): a new IPI during the flush is not lost
+  trace_emit(tk::Kind::Eoi, vector);
   g_xcall.generic_smp_call_function_single_interrupt();
+  trace_emit(tk::Kind::IrqExit, vector);
 }
 
 }  // namespace
@@ -59,15 +90,21 @@ xc::WaitResult GuestPlatform::wait_until(const shared<uint32_t>& word, uint32_t 
 }
 
 void GuestPlatform::arch_send_call_function_single_ipi(int cpu) {
-  xc::x86::send_ipi_single<max_cpus>(kPolicy, cpu, xc::x86::CALL_FUNCTION_SINGLE_VECTOR, ApicIds{},
-                                     write_icr);
+  IcrBatch batch;
+  const auto how = xc::x86::send_ipi_single<max_cpus>(
+      kPolicy, cpu, xc::x86::CALL_FUNCTION_SINGLE_VECTOR, ApicIds{}, batch);
+  perform(static_cast<uint32_t>(cpu), xc::x86::CALL_FUNCTION_SINGLE_VECTOR, how, batch);
 }
 
 void GuestPlatform::arch_send_call_function_ipi_mask(const xc::cpumask<max_cpus>& mask) {
   xc::cpumask<max_cpus> online;
   for (int c = 0; c < smp_nr_cpus(); ++c)
     if (guest::cpu_online(c)) online.set(c);
-  xc::x86::send_call_func_ipi(kPolicy, this_cpu(), mask, online, ApicIds{}, write_icr);
+  IcrBatch batch;
+  const auto how = xc::x86::send_call_func_ipi(kPolicy, this_cpu(), mask, online, ApicIds{}, batch);
+  // At most 16 CPUs: the mask travels as its bitmap (the host assigns ids).
+  const auto bits = static_cast<uint32_t>(mask.words()[0]) & ~tk::kMaskTarget;
+  perform(bits | tk::kMaskTarget, xc::x86::CALL_FUNCTION_VECTOR, how, batch);
 }
 
 void GuestPlatform::warn(const xc::WarningEvent& w) {
@@ -82,12 +119,7 @@ void GuestPlatform::csd_lock_report(const xc::CsdLockReport& r) {
 }
 
 void GuestPlatform::trace(const xc::TraceEvent& ev) {
-  const auto kind = static_cast<unsigned>(ev.kind);
-  if (ev.kind == xc::TraceKind::XcallIssue &&
-      __atomic_load_n(&g_first_xcall, __ATOMIC_RELAXED) == 0)
-    __atomic_store_n(&g_first_xcall, rdtsc(), __ATOMIC_RELAXED);
-  const int cpu = this_cpu();
-  if (kind < kTraceKinds) ++g_trace_counts[cpu][kind];  // only this CPU writes its row
+  trace_xcall_event(ev);
 }
 
 void xcall_platform_init() {
@@ -98,14 +130,8 @@ void xcall_platform_init() {
 uint64_t xcall_warning_count() {
   return __atomic_load_n(&g_warnings, __ATOMIC_RELAXED);
 }
-uint64_t first_xcall_tsc() {
-  return __atomic_load_n(&g_first_xcall, __ATOMIC_RELAXED);
-}
-uint64_t trace_event_count(int cpu, xc::TraceKind kind) {
-  const auto k = static_cast<unsigned>(kind);
-  return cpu >= 0 && cpu < kMaxCpus && k < kTraceKinds
-             ? __atomic_load_n(&g_trace_counts[cpu][k], __ATOMIC_RELAXED)
-             : 0;
+call_single_data_t* private_csd(int cpu, int slot) {
+  return &g_private[cpu][slot];
 }
 
 }  // namespace guest

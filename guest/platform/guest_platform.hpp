@@ -9,6 +9,9 @@
 // library's flush, SEM-33). There is no scheduler: preempt_* are no-ops and
 // in_task() is "not inside an interrupt handler". Library warnings are
 // printed and counted (xcall_warning_count()); scenarios fail on any.
+// Every library event goes to the recorder (trace/recorder.hpp); IPI sends
+// add IpiSend + IcrWrite records, the 0xfb/0xfc handlers IrqEntry, Eoi and
+// IrqExit.
 #pragma once
 
 #include <stdint.h>
@@ -63,9 +66,8 @@ XCALLSIM_XCALL_DEFINE_C_API(GuestPlatform, g_xcall)
 
 void xcall_platform_init();
 uint64_t xcall_warning_count();
-// TSC of the first XcallIssue on any CPU (0: none yet).
-uint64_t first_xcall_tsc();
-// Trace events seen on `cpu`, by kind (TraceKind value).
-uint64_t trace_event_count(int cpu, xc::TraceKind kind);
+// The preallocated csds of smp_xcall_private: slot < abi::kPrivateSlots
+// (sim/qemu/guest_abi.hpp) of each CPU, as the simulator's private slots.
+call_single_data_t* private_csd(int cpu, int slot);
 
 }  // namespace guest

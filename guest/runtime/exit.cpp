@@ -4,6 +4,7 @@
 
 #include "runtime/arch.hpp"
 #include "runtime/console.hpp"
+#include "trace/recorder.hpp"
 
 namespace guest {
 
@@ -13,6 +14,7 @@ void guest_exit(ExitCode code) {
 }
 
 void panic(ExitCode code, const char* fmt, ...) {
+  if (code == ExitCode::Panic) trace_set_status(abi::GuestStatus::Panic);
   va_list ap;
   va_start(ap, fmt);
   kprintf("PANIC: ");

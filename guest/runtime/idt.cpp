@@ -5,6 +5,7 @@
 #include "runtime/exit.hpp"
 #include "runtime/lapic.hpp"
 #include "runtime/percpu.hpp"
+#include "trace/recorder.hpp"
 
 extern "C" char isr_stubs[];
 
@@ -39,6 +40,8 @@ const char* exception_name(uint64_t v) {
 }
 
 [[noreturn]] void report_exception(const Frame& f) {
+  trace_set_phase(abi::CpuPhase::Fault);
+  trace_set_status(abi::GuestStatus::Exception);
   kprintf("EXCEPTION %lu (%s) on cpu %d: error 0x%lx rip 0x%lx rsp 0x%lx rflags 0x%lx", f.vector,
           exception_name(f.vector), this_cpu(), f.error, f.rip, f.rsp, f.rflags);
   if (f.vector == 14) kprintf(" cr2 0x%lx", read_cr2());

@@ -21,8 +21,13 @@ alignas(16) uint8_t g_stacks[kMaxCpus][kStackSize];
 int g_nr_cpus = 1;
 uint32_t g_online[kMaxCpus];
 int g_booting_cpu;  // the AP being started; read by ap_main
+void (*g_ap_loop)(int cpu);
 
 }  // namespace
+
+void smp_set_ap_loop(void (*loop)(int cpu)) {
+  g_ap_loop = loop;
+}
 
 int smp_nr_cpus() {
   return __atomic_load_n(&g_nr_cpus, __ATOMIC_ACQUIRE);
@@ -88,5 +93,6 @@ extern "C" void ap_main() {
           g_percpu[cpu].apic_id);
   kprintf("cpu %d up (apic id %u, tsc %lu)\n", cpu, g_percpu[cpu].apic_id, g_percpu[cpu].boot_tsc);
   __atomic_store_n(&g_online[cpu], 1u, __ATOMIC_RELEASE);
+  if (g_ap_loop != nullptr) g_ap_loop(cpu);
   for (;;) sti_hlt();  // every xcall arrives as an IPI; the handler flushes
 }

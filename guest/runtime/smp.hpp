@@ -4,7 +4,8 @@
 // and tsc_calibrate(), with `cpus` from the MADT. The BSP becomes CPU 0; the
 // others are numbered in MADT order. Each AP loads the shared IDT, installs
 // its per-CPU data, enables its LAPIC, publishes itself online
-// (release), prints "cpu N up", then idles in `sti; hlt` taking IPIs.
+// (release), prints "cpu N up", then enters the loop set with
+// smp_set_ap_loop() (IRQs off on entry), or idles in `sti; hlt`.
 // cpu_online()/smp_nr_cpus() are acquire reads, callable from any CPU.
 #pragma once
 
@@ -17,7 +18,8 @@ namespace guest {
 // Boots every AP in `cpus`; returns the number of CPUs online. Panics
 // (ExitCode::Panic) if an AP does not come up within 2 s.
 int smp_boot(const CpuList& cpus);
-int smp_nr_cpus();  // possible CPUs (MADT entries, capped at kMaxCpus)
+void smp_set_ap_loop(void (*loop)(int cpu));  // before smp_boot()
+int smp_nr_cpus();                            // possible CPUs (MADT entries, capped at kMaxCpus)
 bool cpu_online(int cpu);
 uint32_t cpu_apic_id(int cpu);
 

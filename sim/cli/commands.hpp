@@ -18,5 +18,6 @@ void add_run_command(CLI::App& app, int& status);
 void add_trace_commands(CLI::App& app, int& status);  // replay, export, import-ftrace
 void add_validate_command(CLI::App& app, int& status);
 void add_scaling_command(CLI::App& app, int& status);
+void add_launch_command(CLI::App& app, int& status);  // the guest under QEMU
 
 }  // namespace xcallsim::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   xcallsim::cli::add_trace_commands(app, status);
   xcallsim::cli::add_validate_command(app, status);
   xcallsim::cli::add_scaling_command(app, status);
+  xcallsim::cli::add_launch_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,8 +7,10 @@
 #include <string>
 
 #include "sim/cli/commands.hpp"
+#include "sim/config/config.hpp"
 #include "sim/replay/latency_plot.hpp"
 #include "sim/replay/perfetto.hpp"
+#include "sim/replay/retime.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/replay/verify.hpp"
 #include "sim/trace/file.hpp"
@@ -35,7 +37,65 @@ struct ReplayArgs {
   std::string trace;
   bool no_verify = false;
   std::size_t max_violations = 50;
+  std::string machine;  // re-time on this machine model
+  std::string profile;
+  std::string output;
+  bool compare = false;
+  std::uint64_t time_limit = 0;
 };
+
+// replay --machine: the trace's workload on another machine model.
+int retime(const ReplayArgs& args, const trace::TraceFile& file) {
+  machine::MachineConfig machine_config;
+  try {
+    machine_config = machine::load_machine_config(args.machine);
+  } catch (const config::ConfigError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  replay::RetimeResult result;
+  replay::Workload workload;
+  try {
+    workload = replay::extract_workload(file, args.trace);
+    replay::RetimeOptions options;
+    if (args.profile == "seed") options.profile = smp::Profile::Seed;
+    if (args.profile == "upstream") options.profile = smp::Profile::Upstream;
+    options.time_limit = args.time_limit;
+    result = replay::retime(workload, machine_config, options);
+  } catch (const replay::WorkloadError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  fmt::print("re-timed {} on {} ({} workload, profile {})\n", args.trace, machine_config.name,
+             workload.exact ? "exact" : "approximate", smp::to_string(result.profile));
+  for (const std::string& note : workload.notes) fmt::print("  note: {}\n", note);
+  if (!args.output.empty()) {
+    try {
+      trace::write_trace(args.output, result.trace, result.header);
+    } catch (const trace::TraceError& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      return kExitBadInput;
+    }
+    fmt::print("wrote {} ({} records)\n", args.output, result.trace.records.size());
+  }
+  fmt::print("\n");
+  replay::SummaryHeader header{machine_config.name, result.header.scenario, result.header.profile};
+  fmt::print("{}", replay::format_summary(replay::summarize(result.trace), result.trace, header));
+  if (args.compare) {
+    fmt::print("\n{}", replay::format_compare(file.trace, file.header.machine, result.trace,
+                                              machine_config.name));
+  }
+  if (result.outcome.stuck) {
+    fmt::print(stderr, "{}", result.outcome.stuck_report);
+    return kExitRunFailed;
+  }
+  if (!result.outcome.completed) {
+    fmt::print(stderr, "xcallsim: the re-timed run did not complete\n{}",
+               result.outcome.unfinished_report);
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}
 
 int replay(const ReplayArgs& args) {
   trace::TraceFile file;
@@ -50,6 +110,7 @@ int replay(const ReplayArgs& args) {
     fmt::print(stderr, "xcallsim: {}: trace is marked incomplete (its writer did not finish)\n",
                args.trace);
   }
+  if (!args.machine.empty()) return retime(args, file);
   fmt::print("trace: {} (source {}, {} records)\n", args.trace, source_name(h.source),
              file.trace.records.size());
   replay::SummaryHeader header{h.machine, h.scenario, h.profile.empty() ? "-" : h.profile};
@@ -156,10 +217,37 @@ int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz)
 void add_trace_commands(CLI::App& app, int& status) {
   auto r = std::make_shared<ReplayArgs>();
   CLI::App* replay_cmd = app.add_subcommand(
-      "replay", "Read a trace (any source), print its summary and verify its invariants.");
+      "replay",
+      "Read a trace (any source), print its summary and verify its invariants; with --machine, "
+      "re-time its workload on another machine model instead.");
   replay_cmd->add_option("trace", r->trace, "Trace file")->required()->check(CLI::ExistingFile);
   replay_cmd->add_flag("--no-verify", r->no_verify, "Only summarize");
   replay_cmd->add_option("--max-violations", r->max_violations, "List at most this many");
+  CLI::Option* machine =
+      replay_cmd
+          ->add_option("-m,--machine", r->machine,
+                       "Re-time: run the trace's workload (who called what, when, with which "
+                       "flags and function costs) on this machine model (TOML) and print the "
+                       "new summary instead; exact for traces xcallsim run wrote, approximate "
+                       "(derived from call times) for others")
+          ->check(CLI::ExistingFile);
+  replay_cmd
+      ->add_option("-p,--profile", r->profile,
+                   "Semantic profile of the re-timed run (default: the trace's; linux-ftrace "
+                   "traces: upstream)")
+      ->check(CLI::IsMember({"seed", "upstream"}))
+      ->needs(machine);
+  replay_cmd->add_option("-o,--output", r->output, "Write the re-timed trace to FILE")
+      ->needs(machine);
+  replay_cmd
+      ->add_flag("--compare", r->compare,
+                 "Print per-call-kind latency (p50/p99/max) old vs new with the ratio")
+      ->needs(machine);
+  replay_cmd
+      ->add_option("--time-limit", r->time_limit,
+                   "Stop the re-timed run after this many simulated cycles (0: no limit; a run "
+                   "recorded with --time-limit re-times exactly with the same limit)")
+      ->needs(machine);
   replay_cmd->callback([r, &status] { status = replay(*r); });
 
   auto e = std::make_shared<ExportArgs>();

@@ -99,6 +99,9 @@ class Core {
 
   // --- trace, warnings, stuck reports (events.cpp, report.cpp) ---
   void on_trace(const xcall::TraceEvent& ev);
+  // The workload definitions (WorkloadInfo, FuncCost, VectorDef, CpuOffline)
+  // at time 0, before any CPU runs (run() calls it once).
+  void record_workload();
   void on_warning(const xcall::WarningEvent& w);
   void on_csd_lock_report(const xcall::CsdLockReport& r);
   // A record on CPU c at its (synced) clock.

@@ -29,7 +29,15 @@ Csd& prepare_private(detail::Core& core, int cpu, int slot, FuncId func) {
     core.platform().store_relaxed(csd.info, info);
   }
   core.running().issue_func = func;
+  core.running().issue_slot = slot;
   return csd;
+}
+
+// A workload record (trace::Kind 30..36): the program's own operation, at
+// its start, so `replay --machine` can re-run the program (docs/trace-format.md).
+void record(detail::Core& core, detail::CpuState& c, trace::Kind kind, std::uint64_t value = 0) {
+  core.emit(c, kind, detail::current_call(c), static_cast<std::uint32_t>(value),
+            static_cast<std::uint32_t>(value >> 32));
 }
 
 }  // namespace
@@ -41,22 +49,29 @@ int Cpu::cpu_count() const {
   return core_->cpu_count();
 }
 void Cpu::compute(Cycles cycles) {
-  core_->compute(core_->enter(id_), cycles);
+  detail::CpuState& c = core_->enter(id_);
+  record(*core_, c, trace::Kind::Compute, cycles);
+  core_->compute(c, cycles);
 }
 
 void Cpu::irq_disable() {
   detail::CpuState& c = core_->enter(id_);
+  record(*core_, c, trace::Kind::IrqDisable);
   core_->boundary(c);
   c.irqs_off = true;
 }
 void Cpu::irq_enable() {
-  core_->irq_enable(core_->enter(id_));
+  detail::CpuState& c = core_->enter(id_);
+  record(*core_, c, trace::Kind::IrqEnable);
+  core_->irq_enable(c);
 }
 bool Cpu::irqs_disabled() const {
   return core_->cpu(id_).irqs_off;
 }
 void Cpu::idle_until(Cycles time) {
-  core_->idle_until(core_->enter(id_), time);
+  detail::CpuState& c = core_->enter(id_);
+  record(*core_, c, trace::Kind::IdleUntil, time);
+  core_->idle_until(c, time);
 }
 
 void Cpu::mark(std::uint32_t value) {
@@ -65,13 +80,17 @@ void Cpu::mark(std::uint32_t value) {
 }
 
 void Cpu::set_tpr(std::uint8_t tpr) {
-  core_->write_tpr(core_->enter(id_), tpr);
+  detail::CpuState& c = core_->enter(id_);
+  record(*core_, c, trace::Kind::SetTpr, tpr);
+  core_->write_tpr(c, tpr);
 }
 
 void Cpu::send_ipi(int target, std::uint8_t vector) {
-  core_->enter(id_);
+  detail::CpuState& c = core_->enter(id_);
   if (target < 0 || target >= core_->cpu_count())
     throw std::out_of_range("smp: send_ipi to CPU " + std::to_string(target));
+  core_->emit(c, trace::Kind::RawIpi, detail::current_call(c), static_cast<std::uint32_t>(target),
+              vector);
   core_->send_single_ipi(target, vector);
 }
 
@@ -80,7 +99,7 @@ int Cpu::xcall(int target, FuncId func, unsigned flags) {
   return core_->xcall().smp_xcall(target, &sim_func, checked_info(*core_, func), flags);
 }
 int Cpu::xcall_cond(int target, FuncId func, unsigned flags, Cond cond) {
-  core_->enter(id_);
+  core_->enter(id_).issue_cond = cond;
   return core_->xcall().smp_xcall_cond(target, &sim_func, checked_info(*core_, func), flags,
                                        detail::cond_func(cond));
 }
@@ -89,7 +108,7 @@ int Cpu::xcall_mask(const Mask& mask, FuncId func, unsigned flags) {
   return core_->xcall().smp_xcall_mask(&mask, &sim_func, checked_info(*core_, func), flags);
 }
 int Cpu::xcall_mask_cond(const Mask& mask, FuncId func, unsigned flags, Cond cond) {
-  core_->enter(id_);
+  core_->enter(id_).issue_cond = cond;
   return core_->xcall().smp_xcall_mask_cond(&mask, &sim_func, checked_info(*core_, func), flags,
                                             detail::cond_func(cond));
 }
@@ -103,8 +122,11 @@ int Cpu::xcall_any(const Mask& mask, FuncId func, unsigned flags) {
   return core_->xcall().smp_xcall_any(&mask, &sim_func, checked_info(*core_, func), flags);
 }
 bool Cpu::private_busy(int slot) {
-  core_->enter(id_);
-  return core_->xcall().csd_is_locked(&core_->private_csd(id_, slot));
+  detail::CpuState& c = core_->enter(id_);
+  const bool busy = core_->xcall().csd_is_locked(&core_->private_csd(id_, slot));
+  core_->emit(c, trace::Kind::PrivateBusy, detail::current_call(c),
+              static_cast<std::uint32_t>(slot), busy ? 1 : 0);
+  return busy;
 }
 
 int Cpu::smp_call_function_single(int target, FuncId func, bool wait) {
@@ -131,7 +153,7 @@ int Cpu::smp_call_function_any(const Mask& mask, FuncId func, bool wait) {
                                               wait ? 1 : 0);
 }
 void Cpu::on_each_cpu_cond_mask(Cond cond, FuncId func, bool wait, const Mask& mask) {
-  core_->enter(id_);
+  core_->enter(id_).issue_cond = cond;
   core_->xcall().on_each_cpu_cond_mask(detail::cond_func(cond), &sim_func,
                                        checked_info(*core_, func), wait, &mask);
 }

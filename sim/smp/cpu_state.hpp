@@ -44,10 +44,13 @@ struct CpuState {
 
   // Trace bookkeeping: open calls issued by this CPU (innermost last), the
   // calls of the funcs it is running, and the func of a csd-based call being
-  // issued (the library's XcallIssue cannot name it).
+  // issued (the library's XcallIssue cannot name it), plus the cond and csd
+  // slot of the call being issued (its XcallArgs record).
   std::vector<std::uint32_t> calls;
   std::vector<std::uint32_t> funcs;
   std::optional<FuncId> issue_func;
+  std::optional<Cond> issue_cond;
+  std::optional<int> issue_slot;
   CpuCounters counters;
 };
 

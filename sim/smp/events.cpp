@@ -2,21 +2,9 @@
 // (func id = registration order, csd id = arena identity, mask id = table
 // index, call id = 1-based issue order carried to the call's csd).
 #include "sim/smp/core.hpp"
+#include "sim/trace/xcall_map.hpp"
 
 namespace xcallsim::smp::detail {
-
-namespace {
-
-std::uint32_t u32(std::int32_t v) {
-  return static_cast<std::uint32_t>(v);
-}
-
-// xcall::Api is 0-based in the same order as the 1-based trace::Api.
-std::uint32_t api_of(std::uint8_t detail) {
-  return std::uint32_t{detail} + 1;
-}
-
-}  // namespace
 
 void Core::emit(CpuState& c, trace::Kind kind, std::uint32_t call, std::uint32_t a, std::uint32_t b,
                 std::uint32_t cc, std::uint32_t d) {
@@ -61,75 +49,92 @@ std::uint32_t Core::csd_id(std::uint64_t csd) const {
   return trace::kNone;
 }
 
+// The mapping itself is shared with the guest (sim/trace/xcall_map.hpp);
+// this is the simulator's side of it.
 void Core::on_trace(const xcall::TraceEvent& ev) {
-  using TK = xcall::TraceKind;
-  using K = trace::Kind;
-  CpuState& c = running();
-  const std::uint32_t csd = csd_id(ev.csd);
-  switch (ev.kind) {
-    case TK::XcallIssue: {
-      const std::uint32_t call = recorder_.new_call();
-      c.calls.push_back(call);
-      std::uint32_t func = func_id(ev.func, ev.info);
+  struct Env {
+    Core& core;
+    CpuState& c;
+    std::uint32_t csd_id(const xcall::TraceEvent& e) const { return core.csd_id(e.csd); }
+    std::uint32_t func_id(const xcall::TraceEvent& e) const { return core.func_id(e.func, e.info); }
+    std::uint32_t issue_func_id(const xcall::TraceEvent& e) {
+      std::uint32_t func = func_id(e);
       if (func == trace::kNone && c.issue_func) func = *c.issue_func;
       c.issue_func.reset();
-      std::uint32_t target = u32(ev.target);
-      std::uint32_t d = func & ~trace::kMaskTarget;
-      if (ev.mask != nullptr) {
-        target = recorder_.mask_id(ev.mask, ev.mask_bits);
-        d |= trace::kMaskTarget;
-      }
-      emit(c, K::XcallIssue, call, api_of(ev.detail), ev.csd_type, target, d);
-      break;
+      return func;
     }
-    case TK::XcallReturn:
-      emit(c, K::XcallReturn, current_call(c), u32(ev.value), api_of(ev.detail));
+    std::uint32_t mask_id(const std::uint64_t* words, std::uint32_t bits) {
+      return core.recorder_.mask_id(words, bits);
+    }
+    std::uint32_t new_call() { return core.recorder_.new_call(); }
+    void push_call(std::uint32_t call) { c.calls.push_back(call); }
+    void pop_call() {
       if (!c.calls.empty()) c.calls.pop_back();
-      break;
-    case TK::CsdQueue:
-      recorder_.bind_csd(csd, current_call(c));
-      if (ev.value == 0) ++c.counters.queue_coalesced;
-      emit(c, K::CsdQueue, current_call(c), u32(ev.target), csd, ev.csd_type, u32(ev.value));
-      break;
-    case TK::IpiSendSingle:
-    case TK::IpiSendMask:
-    case TK::IpiResend:
-      break;  // the platform's IpiSend record says how it left and how many ICR writes
-    case TK::IpiElided:
-      emit(c, K::IpiElided, current_call(c), u32(ev.target));
-      break;
-    case TK::FlushBegin:
-    case TK::FlushEnd:
-      emit(c, ev.kind == TK::FlushBegin ? K::FlushBegin : K::FlushEnd, 0, u32(ev.value), ev.detail);
-      break;
-    case TK::FuncEntry: {
-      const bool local = ev.detail == static_cast<std::uint8_t>(xcall::FuncSite::Local);
-      const std::uint32_t call = local ? current_call(c) : recorder_.call_of_csd(csd);
-      c.funcs.push_back(call);
-      emit(c, K::FuncEntry, call, func_id(ev.func, ev.info), csd, local ? 1 : 0, ev.detail);
-      break;
     }
-    case TK::FuncExit: {
-      const std::uint32_t call = c.funcs.empty() ? 0 : c.funcs.back();
-      if (!c.funcs.empty()) c.funcs.pop_back();
-      emit(c, K::FuncExit, call, func_id(ev.func, ev.info), csd);
-      break;
+    std::uint32_t current_call() const { return detail::current_call(c); }
+    void push_func(std::uint32_t call) { c.funcs.push_back(call); }
+    std::uint32_t pop_func() {
+      if (c.funcs.empty()) return 0;
+      const std::uint32_t call = c.funcs.back();
+      c.funcs.pop_back();
+      return call;
     }
-    case TK::CsdLock:
-      emit(c, K::CsdLock, current_call(c), csd);
-      break;
-    case TK::CsdUnlock:
-      emit(c, K::CsdUnlock, recorder_.call_of_csd(csd), csd, u32(ev.value));
-      break;
-    case TK::LockWaitBegin:
-    case TK::LockWaitEnd:
-      emit(c, ev.kind == TK::LockWaitBegin ? K::LockWaitBegin : K::LockWaitEnd, current_call(c),
-           csd, u32(ev.target));
-      break;
-    case TK::Warning:
-      emit(c, K::Warning, current_call(c), ev.detail, u32(ev.value), trace::kNone);
-      break;
+    void bind_csd(std::uint32_t csd, std::uint32_t call) { core.recorder_.bind_csd(csd, call); }
+    std::uint32_t call_of_csd(std::uint32_t csd) const { return core.recorder_.call_of_csd(csd); }
+    void emit(trace::Kind kind, std::uint32_t call, std::uint32_t a, std::uint32_t b,
+              std::uint32_t cc, std::uint32_t d) {
+      core.emit(c, kind, call, a, b, cc, d);
+    }
+  };
+  CpuState& c = running();
+  if (ev.kind == xcall::TraceKind::CsdQueue && ev.value == 0) ++c.counters.queue_coalesced;
+  Env env{*this, c};
+  trace::map_xcall_event(env, ev);
+  if (ev.kind == xcall::TraceKind::XcallIssue) {
+    // What the library's event cannot say but a re-run needs (XcallArgs).
+    if (c.issue_cond || c.issue_slot) {
+      const std::uint32_t cond = c.issue_cond ? static_cast<std::uint32_t>(*c.issue_cond) + 1 : 0;
+      const std::uint32_t slot = c.issue_slot ? static_cast<std::uint32_t>(*c.issue_slot) + 1 : 0;
+      emit(c, trace::Kind::XcallArgs, current_call(c), cond, slot);
+    }
+    c.issue_cond.reset();
+    c.issue_slot.reset();
   }
+}
+
+namespace {
+
+std::uint32_t lo32(std::uint64_t v) {
+  return static_cast<std::uint32_t>(v);
+}
+std::uint32_t hi32(std::uint64_t v) {
+  return static_cast<std::uint32_t>(v >> 32);
+}
+std::uint32_t saturate32(double v) {
+  return v >= 4294967295.0 ? 0xFFFF'FFFFu : v <= 0 ? 0u : static_cast<std::uint32_t>(v + 0.5);
+}
+
+}  // namespace
+
+void Core::record_workload() {
+  const std::uint32_t bits = (options_.poll_idle ? 1u : 0u) |
+                             (options_.csd_lock_wait_debug ? 2u : 0u) |
+                             (options_.stop_when_stuck ? 4u : 0u);
+  emit_at(0, 0, trace::Kind::WorkloadInfo, 0, bits,
+          static_cast<std::uint32_t>(options_.private_slots),
+          saturate32(static_cast<double>(options_.relax_cycles)),
+          saturate32(options_.stuck_timeout_ns / 1000.0));
+  for (std::size_t id = 0; id < functions_.size(); ++id) {
+    const Cycles cycles = functions_[id].cycles;
+    emit_at(0, 0, trace::Kind::FuncCost, 0, static_cast<std::uint32_t>(id), lo32(cycles),
+            hi32(cycles));
+  }
+  for (const auto& [vector, handler] : vector_handlers_) {
+    emit_at(0, 0, trace::Kind::VectorDef, 0, static_cast<std::uint32_t>(vector),
+            lo32(handler.cycles), hi32(handler.cycles), handler.irqs_on ? 1 : 0);
+  }
+  for (const CpuState& c : cpus_)
+    if (!c.online) emit_at(c.id, 0, trace::Kind::CpuOffline, 0);
 }
 
 }  // namespace xcallsim::smp::detail

@@ -35,6 +35,7 @@ Outcome Core::run() {
   // apic_use_ipi_shorthand (SEM-37): on only if every present CPU is online
   // (booted once) and there is more than one.
   policy_.use_shorthand = config_.apic.use_shorthand && online_ == Mask::first_n(n) && n > 1;
+  record_workload();
 
   // The top of each stack is cache-hot in its CPU (SEM 6.6: the on-stack csd
   // starts out owned by its sender, a percpu cfd csd does not).

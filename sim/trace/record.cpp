@@ -57,6 +57,30 @@ std::string_view to_string(Kind kind) {
       return "ProgramEnd";
     case Kind::Mark:
       return "Mark";
+    case Kind::WorkloadInfo:
+      return "WorkloadInfo";
+    case Kind::FuncCost:
+      return "FuncCost";
+    case Kind::VectorDef:
+      return "VectorDef";
+    case Kind::CpuOffline:
+      return "CpuOffline";
+    case Kind::Compute:
+      return "Compute";
+    case Kind::IrqDisable:
+      return "IrqDisable";
+    case Kind::IrqEnable:
+      return "IrqEnable";
+    case Kind::RawIpi:
+      return "RawIpi";
+    case Kind::SetTpr:
+      return "SetTpr";
+    case Kind::IdleUntil:
+      return "IdleUntil";
+    case Kind::PrivateBusy:
+      return "PrivateBusy";
+    case Kind::XcallArgs:
+      return "XcallArgs";
   }
   return "Unknown";
 }
@@ -120,6 +144,10 @@ std::string func_name(const Trace& trace, std::uint32_t id) {
   return id == kNone ? std::string("-") : fmt::format("func#{}", id);
 }
 
+std::uint64_t wide(std::uint32_t lo, std::uint32_t hi) {
+  return lo | (std::uint64_t{hi} << 32);
+}
+
 }  // namespace
 
 std::string to_string(const Record& r, const Trace& trace) {
@@ -152,6 +180,16 @@ std::string to_string(const Record& r, const Trace& trace) {
     case Kind::StuckCall:
       return line + fmt::format(" csd={} target=cpu{} func={} waited={}us", r.a, r.b,
                                 func_name(trace, r.c), r.d);
+    case Kind::FuncCost:
+      return line + fmt::format(" func={} cycles={}", func_name(trace, r.a), wide(r.b, r.c));
+    case Kind::VectorDef:
+      return line + fmt::format(" vector={:#x} cycles={} irqs_on={}", r.a, wide(r.b, r.c), r.d);
+    case Kind::Compute:
+      return line + fmt::format(" cycles={}", wide(r.a, r.b));
+    case Kind::IdleUntil:
+      return line + fmt::format(" until={}", wide(r.a, r.b));
+    case Kind::RawIpi:
+      return line + fmt::format(" to=cpu{} vector={:#x}", r.a, r.b);
     default:
       return line + fmt::format(" a={} b={} c={} d={}", r.a, r.b, r.c, r.d);
   }

@@ -87,6 +87,9 @@ inline Refs refs_of(const Record& r) {
     case Kind::StuckCall:
       out.func = func(r.c);
       break;
+    case Kind::FuncCost:
+      out.func = r.a;
+      break;
     default:
       break;
   }
@@ -98,6 +101,7 @@ inline std::optional<std::uint32_t> other_cpu(const Record& r) {
   switch (r.kind) {
     case Kind::CsdQueue:
     case Kind::IpiElided:
+    case Kind::RawIpi:
       return r.a;
     case Kind::IpiSend:
       if ((r.a & kMaskTarget) == 0) return r.a;

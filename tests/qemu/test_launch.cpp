@@ -1,0 +1,219 @@
+// [qemu] end-to-end tests of `xcallsim launch`: every guest scenario at 2, 4
+// and 8 vCPUs yields a complete trace that the replay invariant checker
+// accepts; the timeout, crash (triple fault, QEMU killed) and Ctrl-C paths
+// end with their own message, a trace marked incomplete and nothing left
+// behind; `run` and `launch` of the same scenario issue the same calls in
+// the same per-CPU order.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "launch_support.hpp"
+#include "sim/replay/verify.hpp"
+#include "sim/trace/file.hpp"
+
+using namespace qemu_test;
+namespace trace = xcallsim::trace;
+
+namespace {
+
+#define SKIP_WITHOUT_QEMU()                                               \
+  do {                                                                    \
+    if (!qemu_available()) {                                              \
+      WARN("SKIP: QEMU (qemu-system-x86_64) or the guest image missing"); \
+      return;                                                             \
+    }                                                                     \
+  } while (0)
+
+// Iterations per scenario: enough for queue coalescing and csd reuse, small
+// enough that the whole tier stays within its time budget on 2 host cores.
+std::string iters_for(const std::string& scenario) {
+  return scenario == "storm" || scenario == "async-burst" ? "8" : "20";
+}
+
+void launch_and_verify(const std::string& scenario, int cpus) {
+  Scratch scratch("launch-" + scenario + "-" + std::to_string(cpus));
+  const auto trace_file = scratch.file("t.trace").string();
+  const Result r = run_xcallsim(
+      scratch, {"launch", "--cpus", std::to_string(cpus), "--scenario", scenario, "--iters",
+                iters_for(scenario), "--timeout", "60", "--trace", trace_file});
+  INFO(scenario << " at " << cpus << " vCPUs\n" << r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("qemu: passed") != std::string::npos);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK(f.header.source == trace::Source::QemuLapic);
+  CHECK((f.header.flags & trace::kFlagIncomplete) == 0);
+  CHECK(f.header.cpu_count == static_cast<std::uint32_t>(cpus));
+  std::size_t issues = 0;
+  for (const auto& rec : f.trace.records) issues += rec.kind == trace::Kind::XcallIssue;
+  CHECK(issues > 0);
+  const auto violations = xcallsim::replay::verify(f.trace);
+  for (const auto& v : violations) UNSCOPED_INFO(xcallsim::replay::to_string(v));
+  CHECK(violations.empty());
+  require_nothing_left(scratch);
+}
+
+}  // namespace
+
+TEST_CASE("launch pingpong at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("pingpong", n);
+}
+TEST_CASE("launch async-burst at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("async-burst", n);
+}
+TEST_CASE("launch mask-all at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("mask-all", n);
+}
+TEST_CASE("launch cond at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("cond", n);
+}
+TEST_CASE("launch any at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("any", n);
+}
+TEST_CASE("launch private-irqoff at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("private-irqoff", n);
+}
+TEST_CASE("launch storm at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("storm", n);
+}
+
+TEST_CASE("launch timeout kills QEMU and reports each CPU", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("timeout");
+  const auto trace_file = scratch.file("t.trace").string();
+  const Result r = run_xcallsim(scratch, {"launch", "--cpus", "2", "--scenario", "hang",
+                                          "--timeout", "2", "--trace", trace_file});
+  INFO(r.out << r.err);
+  CHECK(r.status == 3);
+  CHECK(r.err.find("timeout") != std::string::npos);
+  // CPU 0 is stuck in its SYNC call, waiting for CPU 1 (which has IRQs off).
+  CHECK(r.err.find("cpu 0: running its program; inside smp_xcall(cpu 1, SYNC)") !=
+        std::string::npos);
+  CHECK(r.err.find("to be unlocked by cpu 1") != std::string::npos);
+  CHECK(r.err.find("cpu 1: running its program") != std::string::npos);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK((f.header.flags & trace::kFlagIncomplete) != 0);
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch reports a triple fault and keeps the partial trace", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("triple");
+  const auto trace_file = scratch.file("t.trace").string();
+  const Result r = run_xcallsim(
+      scratch, {"launch", "--cpus", "2", "--scenario", "triple-fault", "--trace", trace_file});
+  INFO(r.out << r.err);
+  CHECK(r.status == 3);
+  CHECK(r.err.find("triple-faulted") != std::string::npos);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK((f.header.flags & trace::kFlagIncomplete) != 0);
+  CHECK_FALSE(f.trace.records.empty());  // the calls before the fault
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch survives QEMU being killed mid-run", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("killed");
+  const auto trace_file = scratch.file("t.trace").string();
+  const pid_t pid = start(scratch, {"launch", "--cpus", "2", "--scenario", "hang", "--timeout",
+                                    "30", "--trace", trace_file});
+  REQUIRE(wait_for_qemu_child(pid, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (pid_t q : processes_mentioning(scratch.runtime().string())) ::kill(q, SIGKILL);
+  const Result r = finish(scratch, pid);
+  INFO(r.out << r.err);
+  CHECK(r.status == 3);
+  CHECK(r.err.find("QEMU died of signal 9") != std::string::npos);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK((f.header.flags & trace::kFlagIncomplete) != 0);
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch stops cleanly on Ctrl-C", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("sigint");
+  const auto trace_file = scratch.file("t.trace").string();
+  const pid_t pid = start(scratch, {"launch", "--cpus", "2", "--scenario", "hang", "--timeout",
+                                    "30", "--trace", trace_file});
+  REQUIRE(wait_for_qemu_child(pid, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(pid, SIGINT);
+  const Result r = finish(scratch, pid);
+  INFO(r.out << r.err);
+  CHECK(r.status == 130);
+  CHECK(r.err.find("interrupted by SIGINT") != std::string::npos);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK((f.header.flags & trace::kFlagIncomplete) != 0);
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch and run issue the same calls in the same per-CPU order", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("compare");
+  // The QEMU preset, cut to the 4 CPUs the scenario twins are written for.
+  const auto machine = scratch.file("qemu-4.toml");
+  {
+    std::ifstream in(XCALLSIM_CONFIGS_DIR "/machines/qemu.toml");
+    std::ofstream out(machine);
+    std::string line;
+    while (std::getline(in, line))
+      out << (line.rfind("cores_per_socket", 0) == 0 ? "cores_per_socket = 4" : line) << "\n";
+  }
+  for (const std::string s :
+       {"pingpong", "async-burst", "mask-all", "cond", "any", "private-irqoff", "storm"}) {
+    INFO("scenario " << s);
+    const auto sim_trace = scratch.file(s + "-sim.trace").string();
+    const auto qemu_trace = scratch.file(s + "-qemu.trace").string();
+    const Result sim = run_xcallsim(
+        scratch, {"run", "--machine", machine.string(), "--scenario",
+                  XCALLSIM_CONFIGS_DIR "/scenarios/qemu-" + s + ".toml", "--trace", sim_trace});
+    INFO(sim.err);
+    REQUIRE(sim.status == 0);
+    const Result q = run_xcallsim(scratch, {"launch", "--cpus", "4", "--scenario", s, "--iters",
+                                            "10", "--burst", "3", "--trace", qemu_trace});
+    INFO(q.err);
+    REQUIRE(q.status == 0);
+    const auto a = call_sequences(trace::read_trace(sim_trace));
+    const auto b = call_sequences(trace::read_trace(qemu_trace));
+    REQUIRE(a.size() == b.size());
+    for (std::size_t cpu = 0; cpu < a.size(); ++cpu) {
+      INFO("cpu " << cpu);
+      CHECK(a[cpu].size() == b[cpu].size());
+      CHECK(a[cpu] == b[cpu]);
+    }
+  }
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch dry-run prints the QEMU command and starts nothing", "[qemu]") {
+  Scratch scratch("dry");
+  const Result r =
+      run_xcallsim(scratch, {"launch", "--cpus", "4", "--scenario", "storm", "--dry-run"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  for (const char* part : {"qemu-system-x86_64", "-smp 4", "-nodefaults", "-no-reboot",
+                           "isa-debug-exit,iobase=0xf4", "mode=control", "scenario=storm"})
+    CHECK(r.out.find(part) != std::string::npos);
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch rejects devmodel and unknown scenarios clearly", "[qemu]") {
+  Scratch scratch("reject");
+  const Result dev = run_xcallsim(
+      scratch, {"launch", "--cpus", "2", "--scenario", "pingpong", "--ipi-path", "devmodel"});
+  CHECK(dev.status == 2);
+  CHECK(dev.err.find("issue 6") != std::string::npos);
+  const Result bad = run_xcallsim(scratch, {"launch", "--cpus", "2", "--scenario", "pingpog"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("did you mean 'pingpong'") != std::string::npos);
+}
