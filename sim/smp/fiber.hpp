@@ -1,5 +1,6 @@
 // One CPU's execution context: a Boost.Context fiber on a caller-provided
-// stack (carved from the arena), with AddressSanitizer fiber annotations.
+// stack (carved from the arena), with AddressSanitizer and ThreadSanitizer
+// fiber annotations.
 // Contract (internal to sim/smp): resume() is called by the scheduler (the
 // engine's host context) and returns when the fiber yields or finishes; an
 // exception escaping the body is rethrown from that resume(). yield() is
@@ -39,6 +40,8 @@ class Fiber {
   boost::context::fiber caller_;        // held by the fiber while it runs
   const void* caller_stack_ = nullptr;  // ASan: the scheduler's stack bounds
   std::size_t caller_stack_bytes_ = 0;
+  void* tsan_fiber_ = nullptr;   // TSan: this fiber's context
+  void* tsan_caller_ = nullptr;  // TSan: the scheduler's context while the fiber runs
   std::exception_ptr error_;
   bool finished_ = false;
   bool abort_ = false;
