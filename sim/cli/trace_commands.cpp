@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sim/cli/commands.hpp"
@@ -31,6 +32,16 @@ std::string_view source_name(trace::Source s) {
       return "linux-ftrace";
   }
   return "unknown";
+}
+
+// Reads a trace file; on failure prints the reader's one-line error.
+std::optional<trace::TraceFile> load_trace(const std::string& path) {
+  try {
+    return trace::read_trace_file(path);
+  } catch (const trace::TraceError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return std::nullopt;
+  }
 }
 
 struct ReplayArgs {
@@ -98,13 +109,9 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
 }
 
 int replay(const ReplayArgs& args) {
-  trace::TraceFile file;
-  try {
-    file = trace::read_trace_file(args.trace);
-  } catch (const trace::TraceError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return kExitBadInput;
-  }
+  std::optional<trace::TraceFile> loaded = load_trace(args.trace);
+  if (!loaded) return kExitBadInput;
+  trace::TraceFile& file = *loaded;
   const trace::TraceHeader& h = file.header;
   if (h.flags & trace::kFlagIncomplete) {
     fmt::print(stderr, "xcallsim: {}: trace is marked incomplete (its writer did not finish)\n",
@@ -145,13 +152,9 @@ int export_trace(const ExportArgs& args) {
                "--latency-plot FILE.svg\n");
     return kExitBadInput;
   }
-  trace::TraceFile file;
-  try {
-    file = trace::read_trace_file(args.trace);
-  } catch (const trace::TraceError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return kExitBadInput;
-  }
+  std::optional<trace::TraceFile> loaded = load_trace(args.trace);
+  if (!loaded) return kExitBadInput;
+  trace::TraceFile& file = *loaded;
   if (!args.perfetto.empty()) {
     std::ofstream out(args.perfetto);
     out << replay::export_perfetto(file.trace).dump() << '\n';

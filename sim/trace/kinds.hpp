@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "xcall/platform/x86_send_policy.hpp"
+
 namespace xcallsim::trace {
 
 enum class Kind : uint16_t {
@@ -77,16 +79,9 @@ enum class Api : uint16_t {
   CallSingleQueue = 13,  // __smp_call_single_queue() (irq_work, ttwu)
 };
 
-// How an IPI left the sender (SEMANTICS 36-45).
-enum class SendHow : uint16_t {
-  Unicast = 1,
-  ShorthandAllButSelf = 2,
-  ShorthandAll = 3,
-  ClusterMulticast = 4,
-  PerCpuLoop = 5,
-  LogicalFlat = 6,
-  Nothing = 7,  // the policy had nothing to send (empty mask, single online CPU)
-};
+// How an IPI left the sender (SEMANTICS 36-45): the send policy's own enum,
+// whose values are part of the wire format.
+using SendHow = xcall::x86::SendHow;
 
 inline constexpr uint32_t kMaskTarget = 0x8000'0000u;
 inline constexpr uint32_t kNone = 0xFFFF'FFFFu;

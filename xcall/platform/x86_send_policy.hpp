@@ -37,7 +37,8 @@ inline constexpr uint32_t APIC_ICR_BUSY = 0x01000;
 enum class ApicMode : uint8_t { XApic, X2Apic };
 enum class DestMode : uint8_t { Physical, LogicalFlat, LogicalCluster };
 
-// Values match trace::SendHow.
+// How an IPI left the sender. Trace records store these values
+// (trace::SendHow is this enum): wire format, never renumber.
 enum class SendHow : uint8_t {
   Unicast = 1,
   ShorthandAllButSelf = 2,
@@ -45,7 +46,7 @@ enum class SendHow : uint8_t {
   ClusterMulticast = 4,
   PerCpuLoop = 5,
   LogicalFlat = 6,
-  Nothing = 7,
+  Nothing = 7,  // nothing to send (empty mask, single online CPU)
 };
 
 struct SendPolicy {
