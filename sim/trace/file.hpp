@@ -116,6 +116,8 @@ class Reader {
   bool next(Record& out);
   const std::vector<std::vector<std::uint64_t>>& masks() const;
   const std::vector<std::string>& functions() const;
+  // Size of the whole input in bytes: an upper bound for reserving records.
+  std::uint64_t input_bytes() const;
 
  private:
   struct State;

@@ -46,6 +46,7 @@ struct Reader::State {
   std::string func_name;                  // the function name being defined
   std::uint32_t func_len = 0, func_chunks = 0, func_next = 0;  // func_chunks 0: none
   std::uint64_t last_time = 0;
+  std::uint64_t input_bytes = 0;  // file size or memory span size
 
   [[noreturn]] void fail(Code code, std::uint64_t at, const std::string& problem,
                          const std::string& fix) const {
@@ -221,11 +222,15 @@ Reader::Reader(const std::filesystem::path& path) : s_(std::make_unique<State>()
   s_->name = path.string();
   s_->file = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*s_->file) s_->fail(Code::Io, 0, "cannot open the trace", "check the path");
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  s_->input_bytes = ec ? 0 : size;
   s_->read_header();
 }
 
 Reader::Reader(std::span<const std::byte> bytes, std::string name) : s_(std::make_unique<State>()) {
   s_->mem = bytes;
+  s_->input_bytes = bytes.size();
   s_->name = std::move(name);
   s_->read_header();
 }
@@ -240,6 +245,9 @@ const std::vector<std::vector<std::uint64_t>>& Reader::masks() const {
 }
 const std::vector<std::string>& Reader::functions() const {
   return s_->functions;
+}
+std::uint64_t Reader::input_bytes() const {
+  return s_->input_bytes;
 }
 
 bool Reader::next(Record& out) {
@@ -280,6 +288,8 @@ namespace {
 TraceFile drain(Reader& reader) {
   TraceFile f;
   f.header = reader.header();
+  // One reservation instead of regrowth: 10 M records are 320 MB.
+  f.trace.records.reserve(static_cast<std::size_t>(reader.input_bytes() / sizeof(Record)));
   Record r;
   while (reader.next(r)) f.trace.records.push_back(r);
   f.trace.masks = reader.masks();
