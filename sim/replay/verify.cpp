@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <utility>
+#include <vector>
 
 namespace xcallsim::replay {
 namespace {
@@ -17,31 +18,108 @@ using trace::Record;
 constexpr std::uint32_t kTypeMask = 0x30, kTypeSync = 0x10, kTypeAsync = 0x00;
 constexpr std::uint32_t kSiteFlushAsync = 1;  // xcall::FuncSite::FlushAsync
 
+// cpu -> count, for the handful of CPUs one call touches (flat: no
+// allocation per entry, linear search over a few elements).
+class Counts {
+ public:
+  void add(std::uint32_t cpu) {
+    for (auto& [key, n] : items_)
+      if (key == cpu) return void(++n);
+    items_.emplace_back(cpu, 1);
+  }
+  int get(std::uint32_t cpu) const {
+    for (const auto& [key, n] : items_)
+      if (key == cpu) return n;
+    return 0;
+  }
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.end(); }
+
+ private:
+  std::vector<std::pair<std::uint32_t, int>> items_;
+};
+
 struct Call {
+  bool issued_seen = false;
   std::uint64_t issued = 0;
   std::uint16_t cpu = 0;
   std::uint32_t flags = 0;
   bool returned = false;
-  std::map<std::uint32_t, int> queued;          // target -> csds queued
-  std::map<std::uint16_t, int> entries, exits;  // cpu -> function runs
+  Counts queued;          // target -> csds queued
+  Counts entries, exits;  // cpu -> function runs
+  // Targets whose empty queue got a csd of this call and no IPI yet: (target, time).
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> need_ipi;
+};
+
+// Calls by id: dense ids (what writers produce) index a vector; any other id
+// (a hostile trace) falls back to a map, so memory stays bounded by the input.
+class Calls {
+ public:
+  explicit Calls(std::size_t records) : dense_limit_(records + 1) {}
+  Call* find(std::uint32_t id) {
+    if (id < dense_.size()) return dense_[id].issued_seen ? &dense_[id] : nullptr;
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? nullptr : &it->second;
+  }
+  // nullptr if the call was already issued.
+  Call* create(std::uint32_t id) {
+    Call* call = nullptr;
+    if (id < dense_limit_) {
+      if (id >= dense_.size()) dense_.resize(std::max<std::size_t>(id + 1, 2 * dense_.size()));
+      call = &dense_[id];
+    } else {
+      call = &sparse_[id];
+    }
+    if (call->issued_seen) return nullptr;
+    call->issued_seen = true;
+    return call;
+  }
+  template <class F>
+  void for_each(F&& f) {
+    for (std::size_t id = 0; id < dense_.size(); ++id)
+      if (dense_[id].issued_seen) f(static_cast<std::uint32_t>(id), dense_[id]);
+    for (auto& [id, call] : sparse_) f(id, call);
+  }
+
+ private:
+  std::size_t dense_limit_;
+  std::vector<Call> dense_;
+  std::map<std::uint32_t, Call> sparse_;
 };
 
 struct Checker {
   const trace::Trace& trace;
   std::vector<Violation> out;
-  std::map<std::uint32_t, Call> calls;
+  Calls calls;
+  // Pending IPIs of csds whose call is unknown (call 0 in imported traces, or
+  // a sender other than the caller): keyed by (cpu, call) instead.
+  std::map<std::pair<std::uint16_t, std::uint32_t>, Call> orphans;
   std::map<std::uint32_t, std::pair<std::uint32_t, std::uint64_t>> locked;  // csd -> (call, t)
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::deque<std::uint32_t>> fifo;
-  // (sender cpu, call) -> target -> time queued on an empty queue, not yet IPI'd
-  std::map<std::pair<std::uint16_t, std::uint32_t>, std::map<std::uint32_t, std::uint64_t>> need;
 
   void report(const Record& r, Rule rule, std::string what) {
     out.push_back({r.time, r.cpu, r.call, rule, std::move(what)});
   }
 
+  // An IPI (or an elision) from the call's sender covers that target.
+  Call* pending_of(const Record& r, bool create) {
+    Call* call = calls.find(r.call);
+    if (call != nullptr && call->cpu == r.cpu) return call;
+    auto it = orphans.find({r.cpu, r.call});
+    if (it != orphans.end()) return &it->second;
+    if (!create) return nullptr;
+    Call& orphan = orphans[{r.cpu, r.call}];
+    orphan.cpu = r.cpu;
+    return &orphan;
+  }
+
   void cover(const Record& r, std::uint32_t target) {
-    const auto it = need.find({r.cpu, r.call});
-    if (it != need.end()) it->second.erase(target);
+    Call* call = pending_of(r, false);
+    if (call == nullptr) return;
+    auto& need = call->need_ipi;
+    need.erase(std::remove_if(need.begin(), need.end(),
+                              [target](const auto& n) { return n.first == target; }),
+               need.end());
   }
 
   void ipi_send(const Record& r) {
@@ -55,15 +133,13 @@ struct Checker {
         if ((words[w] >> bit) & 1u) cover(r, static_cast<std::uint32_t>(64 * w + bit));
   }
 
-  void missing_ipis(std::uint16_t cpu, std::uint32_t call) {
-    const auto it = need.find({cpu, call});
-    if (it == need.end()) return;
-    for (const auto& [target, t] : it->second)
-      out.push_back({t, cpu, call, Rule::MissingIpi,
+  void missing_ipis(std::uint32_t id, Call& call) {
+    for (const auto& [target, t] : call.need_ipi)
+      out.push_back({t, call.cpu, id, Rule::MissingIpi,
                      fmt::format("csd queued on cpu{}'s empty queue but no IPI was sent or "
                                  "elided for it",
                                  target)});
-    need.erase(it);
+    call.need_ipi.clear();
   }
 
   void csd_queue(const Record& r) {
@@ -77,17 +153,17 @@ struct Checker {
         it->second = {r.call, r.time};
       }
     }
-    if (auto it = calls.find(r.call); it != calls.end()) ++it->second.queued[r.a];
-    if (r.d == 1) need[{r.cpu, r.call}].emplace(r.a, r.time);
+    if (Call* call = calls.find(r.call)) call->queued.add(r.a);
+    if (r.d == 1) pending_of(r, true)->need_ipi.emplace_back(r.a, r.time);
     if (type == kTypeAsync) fifo[{r.cpu, r.a}].push_back(r.call);
   }
 
   void func_entry(const Record& r) {
-    const auto it = calls.find(r.call);
-    if (it == calls.end()) return;
-    ++it->second.entries[r.cpu];
+    Call* call = calls.find(r.call);
+    if (call == nullptr) return;
+    call->entries.add(r.cpu);
     if (r.d != kSiteFlushAsync) return;
-    auto q = fifo.find({it->second.cpu, r.cpu});
+    auto q = fifo.find({call->cpu, r.cpu});
     if (q == fifo.end()) return;
     const auto pos = std::find(q->second.begin(), q->second.end(), r.call);
     if (pos == q->second.end()) return;
@@ -95,39 +171,38 @@ struct Checker {
       report(r, Rule::FifoOrder,
              fmt::format("ASYNC function of call #{} from cpu{} ran before call #{}, queued "
                          "earlier by the same sender",
-                         r.call, it->second.cpu, q->second.front()));
+                         r.call, call->cpu, q->second.front()));
     q->second.erase(pos);
   }
 
   void xcall_return(const Record& r) {
-    const auto it = calls.find(r.call);
-    if (it == calls.end() || it->second.returned) {
+    Call* found = calls.find(r.call);
+    if (found == nullptr || found->returned) {
       report(r, Rule::ReturnWithoutIssue, "XcallReturn of a call that was not issued (or open)");
       return;
     }
-    Call& call = it->second;
+    Call& call = *found;
     call.returned = true;
     if ((call.flags & kTypeMask) == kTypeSync) {
       for (const auto& [target, n] : call.queued) {
-        const auto e = call.exits.find(static_cast<std::uint16_t>(target));
-        if (target > 0xFFFF || e == call.exits.end() || e->second < n)
+        if (target > 0xFFFF || call.exits.get(target) < n)
           report(r, Rule::SyncReturnedEarly,
                  fmt::format("SYNC call returned before its function finished on cpu{}", target));
       }
       for (const auto& [cpu, n] : call.entries)
-        if (call.exits[cpu] < n && call.queued.count(cpu) == 0)
+        if (call.exits.get(cpu) < n && call.queued.get(cpu) == 0)
           report(r, Rule::SyncReturnedEarly,
                  fmt::format("SYNC call returned while its function still runs on cpu{}", cpu));
     }
-    missing_ipis(r.cpu, r.call);
+    missing_ipis(r.call, call);
   }
 
   void issue(const Record& r) {
-    const auto [it, fresh] = calls.try_emplace(r.call);
-    if (!fresh) return;
-    it->second.issued = r.time;
-    it->second.cpu = r.cpu;
-    it->second.flags = r.b;
+    Call* call = calls.create(r.call);
+    if (call == nullptr) return;
+    call->issued = r.time;
+    call->cpu = r.cpu;
+    call->flags = r.b;
   }
 
   void run() {
@@ -155,16 +230,18 @@ struct Checker {
           func_entry(r);
           break;
         case Kind::FuncExit:
-          if (auto it = calls.find(r.call); it != calls.end()) ++it->second.exits[r.cpu];
+          if (Call* call = calls.find(r.call)) call->exits.add(r.cpu);
           break;
         default:
           break;
       }
     }
-    for (const auto& [id, call] : calls)
+    calls.for_each([this](std::uint32_t id, Call& call) {
       if (!call.returned)
         out.push_back({call.issued, call.cpu, id, Rule::Unreturned, "call issued, never returned"});
-    while (!need.empty()) missing_ipis(need.begin()->first.first, need.begin()->first.second);
+      missing_ipis(id, call);
+    });
+    for (auto& [key, orphan] : orphans) missing_ipis(key.second, orphan);
     std::stable_sort(out.begin(), out.end(),
                      [](const Violation& x, const Violation& y) { return x.time < y.time; });
   }
@@ -196,7 +273,7 @@ std::string to_string(const Violation& v) {
 }
 
 std::vector<Violation> verify(const trace::Trace& trace) {
-  Checker checker{trace, {}, {}, {}, {}, {}};
+  Checker checker{trace, {}, Calls(trace.records.size()), {}, {}, {}};
   checker.run();
   return std::move(checker.out);
 }
