@@ -2,6 +2,7 @@
 // produce trace files (docs/trace-format.md).
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -209,6 +210,8 @@ int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz)
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
   } catch (const trace::TraceError& e) {
+    std::error_code ignored;
+    std::filesystem::remove(out, ignored);  // never leave a half-written trace behind
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
   }

@@ -141,6 +141,11 @@ ImportResult Importer::finish() {
   std::stable_sort(records.begin(), records.end(),
                    [](const Record& x, const Record& y) { return x.time < y.time; });
   assign_call_ids(records);
+  if (max_cpu_ < 0) {  // no event line and no "#P:" header: nothing says how many CPUs
+    throw ImportError(source_, std::max<std::size_t>(line_no_, 1),
+                      "no trace events and no '# entries-in-buffer/entries-written: ... #P:N' "
+                      "header; fix: capture with the irq_vectors/ipi/csd events enabled");
+  }
   result_.trace.cpu_count = max_cpu_ + 1;
   result_.trace.ghz =
       result_.clock == Clock::Counter ? clock_ghz_.value_or(options_.counter_ghz) : 1.0;
