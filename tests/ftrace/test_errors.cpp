@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "import_text.hpp"
+#include "sim/trace/file.hpp"
 
 using namespace xcallsim::trace;
 using ftrace::ImportError;
@@ -74,4 +75,26 @@ TEST_CASE("a malformed kprobe argument of a sender is an error", "[unit][ftrace]
   CHECK_THAT(what, Catch::Contains("cpu=<unsigned integer>"));
   CHECK_THAT(error_at_line_3(line(0, "1.2", "r", "(x+0x1/0x2 <- smp_call_function_single) ret=z")),
              Catch::Contains("ret=<integer>"));
+}
+
+// Found by fuzz_ftrace_import: each of these produced a trace the file format
+// rejects (a record naming mask 0x7fffffff, or zero CPUs).
+TEST_CASE("a kprobe CPU field at or above 65536 is an error", "[unit][ftrace]") {
+  auto what = error_at_line_3(
+      line(0, "1.2", "send_single", "(native_send_call_func_single_ipi+0x0/0x20) cpu=70000"));
+  CHECK(what.find("below 65536") != std::string::npos);
+}
+
+TEST_CASE("a send kprobe without its target is only counted", "[unit][ftrace]") {
+  auto r =
+      import_text(line(0, "1.0", "send_single", "(native_send_call_func_single_ipi+0x0/0x20)") +
+                  line(1, "1.1", "reschedule_entry", "vector=253"));
+  CHECK(r.trace.records.size() == 1);
+  CHECK(r.counted_only.at("native_send_call_func_single_ipi") == 1);
+  CHECK_NOTHROW(read_trace_from_memory(encode_trace(r.trace, TraceHeader{})));
+}
+
+TEST_CASE("input with no events and no CPU count is an error at its end", "[unit][ftrace]") {
+  CHECK_THROWS_AS(import_text(""), ImportError);
+  CHECK_THROWS_WITH(import_text("# tracer: nop\n#\n"), Catch::Contains("test.txt:2:"));
 }

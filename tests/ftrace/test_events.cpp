@@ -45,7 +45,8 @@ TEST_CASE("ipi_send_cpu and ipi_send_cpumask become IpiSend with a mask table", 
   CHECK(recs[0].b == 251);
   CHECK(recs[0].c == static_cast<std::uint32_t>(SendHow::Unicast));
   CHECK(recs[1].b == 252);
-  CHECK(recs[1].a == recs[2].a);  // "1-3" and hex "e" are the same mask
+  CHECK(recs[1].a == (0 | kMaskTarget));  // mask id 0, flagged as a mask (trace format)
+  CHECK(recs[1].a == recs[2].a);          // "1-3" and hex "e" are the same mask
   REQUIRE(r.trace.masks.size() == 1);
   CHECK(r.trace.masks[0] == std::vector<std::uint64_t>{0xe});
   CHECK(recs[3].b == 253);  // NULL callback: a reschedule IPI
@@ -110,7 +111,7 @@ TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[uni
   CHECK(recs[2].call == 0);  // the receiving side cannot be tied to a call without csd events
   CHECK(recs[3] == Record{3000, Kind::XcallReturn, 0, 1, 0, single, 0, 0});
   CHECK(recs[4] == Record{4000, Kind::XcallIssue, 0, 2, many, 0x10, 0, 1 | kMaskTarget});
-  CHECK(recs[5] == Record{5000, Kind::IpiSend, 0, 2, 1, 252, 0, 0});
+  CHECK(recs[5] == Record{5000, Kind::IpiSend, 0, 2, 1 | kMaskTarget, 252, 0, 0});
   CHECK(recs[6].kind == Kind::XcallReturn);
   CHECK(recs[6].call == 2);
   CHECK(r.trace.masks == std::vector<std::vector<std::uint64_t>>{{0xf}, {0xe}});

@@ -66,10 +66,9 @@ void Importer::irq_vector(const EventLine& ev) {
 }
 
 void Importer::ipi_send_cpu(const EventLine& ev) {
-  std::uint32_t cpu = uint_field(ev, "cpu");
+  std::uint32_t cpu = cpu_field(ev, "cpu");
   auto callback = field(ev.body, "callback");
   if (!callback) fail(ev, "callback=<symbol>");
-  note_cpu(cpu);
   emit(ev, Kind::IpiSend, cpu, vector_for_callback(*callback, kCallFunctionSingleVector),
        static_cast<std::uint32_t>(SendHow::Unicast), kUnknown);
 }
@@ -79,17 +78,16 @@ void Importer::ipi_send_cpumask(const EventLine& ev) {
   if (!mask) fail(ev, "cpumask=<cpu list or hex bitmap>");
   auto callback = field(ev.body, "callback");
   if (!callback) fail(ev, "callback=<symbol>");
-  std::uint32_t id = mask_id(ev, *mask);
-  emit(ev, Kind::IpiSend, id, vector_for_callback(*callback, kCallFunctionVector), kUnknown,
-       kUnknown);
+  // IpiSend's `a` is a CPU, or a mask id with kMaskTarget set (trace format).
+  emit(ev, Kind::IpiSend, mask_id(ev, *mask) | kMaskTarget,
+       vector_for_callback(*callback, kCallFunctionVector), kUnknown, kUnknown);
 }
 
 void Importer::csd_queue_cpu(const EventLine& ev) {
-  std::uint32_t cpu = uint_field(ev, "cpu");
+  std::uint32_t cpu = cpu_field(ev, "cpu");
   auto func = field(ev.body, "func");
   auto csd = field(ev.body, "csd");
   if (!func || !csd) fail(ev, "func=<symbol> and csd=<pointer>");
-  note_cpu(cpu);
   std::string_view name = symbol_name(*func);
   function_id(name);
   std::uint32_t type = name == "sched_ttwu_pending" ? kCsdTypeTtwu
@@ -117,9 +115,7 @@ void Importer::csd_function(const EventLine& ev) {
 }
 
 void Importer::wake_idle_without_ipi(const EventLine& ev) {
-  std::uint32_t cpu = uint_field(ev, "cpu");
-  note_cpu(cpu);
-  emit(ev, Kind::IpiElided, cpu);
+  emit(ev, Kind::IpiElided, cpu_field(ev, "cpu"));
 }
 
 bool Importer::kprobe(const EventLine& ev) {
@@ -151,24 +147,25 @@ bool Importer::kprobe(const EventLine& ev) {
       target = mask_id(ev, *mask);
       func |= kMaskTarget;
     } else if (field(args.body, "cpu")) {
-      target = uint_field(args, "cpu");
-      note_cpu(target);
+      target = cpu_field(args, "cpu");
     }
     emit(ev, Kind::XcallIssue, api, flags, target, func);
     return true;
   }
-  if (!body->is_return && body->symbol == "native_send_call_func_single_ipi") {
-    std::uint32_t cpu = field(args.body, "cpu") ? uint_field(args, "cpu") : kNone;
-    if (cpu != kNone) note_cpu(cpu);
-    emit(ev, Kind::IpiSend, cpu, kCallFunctionSingleVector,
+  // A send whose probe did not fetch its target has no representable record
+  // (IpiSend needs a CPU or a mask): such probes are only counted below.
+  if (!body->is_return && body->symbol == "native_send_call_func_single_ipi" &&
+      field(args.body, "cpu")) {
+    emit(ev, Kind::IpiSend, cpu_field(args, "cpu"), kCallFunctionSingleVector,
          static_cast<std::uint32_t>(SendHow::Unicast), kUnknown);
     return true;
   }
   if (!body->is_return && body->symbol == "native_send_call_func_ipi") {
-    auto mask = field(args.body, "mask");
-    std::uint32_t target = mask ? mask_id(ev, *mask) : kNone;
-    emit(ev, Kind::IpiSend, target, kCallFunctionVector, kUnknown, kUnknown);
-    return true;
+    if (auto mask = field(args.body, "mask")) {
+      emit(ev, Kind::IpiSend, mask_id(ev, *mask) | kMaskTarget, kCallFunctionVector, kUnknown,
+           kUnknown);
+      return true;
+    }
   }
   std::string key(body->symbol);
   if (body->is_return) key += " (return)";

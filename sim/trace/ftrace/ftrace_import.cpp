@@ -63,6 +63,13 @@ std::uint32_t Importer::uint_field(const EventLine& ev, std::string_view key) {
   return static_cast<std::uint32_t>(*value);
 }
 
+std::uint32_t Importer::cpu_field(const EventLine& ev, std::string_view key) {
+  std::uint32_t cpu = uint_field(ev, key);
+  if (cpu >= 65536) fail(ev, fmt::format("{}=<cpu number below 65536>", key));
+  note_cpu(cpu);
+  return cpu;
+}
+
 std::uint32_t Importer::function_id(std::string_view symbol) {
   auto it = function_ids_.find(symbol);
   if (it != function_ids_.end()) return it->second;

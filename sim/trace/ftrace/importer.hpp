@@ -29,6 +29,8 @@ class Importer {
             std::uint32_t c = 0, std::uint32_t d = 0);
   std::uint64_t time_of(const EventLine& ev);
   std::uint32_t uint_field(const EventLine& ev, std::string_view key);
+  // A CPU number (< 65536, as records hold it); also counts it for cpu_count.
+  std::uint32_t cpu_field(const EventLine& ev, std::string_view key);
   std::uint32_t function_id(std::string_view symbol);
   std::uint32_t csd_id(std::string_view pointer);
   std::uint32_t mask_id(const EventLine& ev, std::string_view text);
