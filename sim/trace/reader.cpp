@@ -12,25 +12,6 @@ namespace {
 
 using Code = TraceError::Code;
 
-bool valid_utf8(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : 3;
-    if ((n == 3 && (c & 0xF8) != 0xF0) || i + n >= s.size()) return false;
-    std::uint32_t cp = c & (0x7Fu >> n);
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 }  // namespace
 
 struct Reader::State {
@@ -119,7 +100,8 @@ void Reader::State::read_header() {
       fail(Code::BadHeader, off, "header string runs past the header size", "fix header size");
     const std::uint16_t len = wire::get16(&rest[at]);
     s->assign(reinterpret_cast<const char*>(&rest[at + 2]), len);
-    if (!valid_utf8(*s)) fail(Code::BadHeader, off, "header string is not UTF-8", "re-record");
+    if (!wire::valid_utf8(*s))
+      fail(Code::BadHeader, off, "header string is not UTF-8", "re-record");
     at += 2 + len;
   }
   if (rest.size() - at >= 8) fail(Code::BadHeader, 10, "header has trailing bytes", "fix size");
@@ -180,7 +162,7 @@ void Reader::State::func_def(const Record& r, std::uint64_t at) {
       fail(Code::BadDefinition, at + 24, "name padding is not 0", "zero it");
   }
   if (++func_next == func_chunks) {
-    if (!valid_utf8(func_name))
+    if (!wire::valid_utf8(func_name))
       fail(Code::BadDefinition, at, "function name is not UTF-8", "re-record the trace");
     functions.push_back(std::move(func_name));
     func_name.clear();

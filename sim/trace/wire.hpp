@@ -114,4 +114,25 @@ inline std::optional<std::uint32_t> other_cpu(const Record& r) {
   }
 }
 
+// Names in a trace (header strings, function names) are UTF-8; the writer
+// refuses what the reader would reject.
+inline bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : 3;
+    if ((n == 3 && (c & 0xF8) != 0xF0) || i + n >= s.size()) return false;
+    std::uint32_t cp = c & (0x7Fu >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 }  // namespace xcallsim::trace::wire

@@ -138,6 +138,9 @@ std::uint32_t Writer::add_function(std::string name) {
   if (name.size() > kMaxNameBytes)
     s_->fail(TraceError::Code::BadDefinition, "function name longer than 4096 bytes",
              "shorten the name");
+  if (!wire::valid_utf8(name))
+    s_->fail(TraceError::Code::BadDefinition, "function name is not UTF-8",
+             "pass the name as UTF-8");
   s_->functions.push_back(std::move(name));
   return static_cast<std::uint32_t>(s_->functions.size() - 1);
 }

@@ -98,3 +98,8 @@ TEST_CASE("input with no events and no CPU count is an error at its end", "[unit
   CHECK_THROWS_AS(import_text(""), ImportError);
   CHECK_THROWS_WITH(import_text("# tracer: nop\n#\n"), Catch::Contains("test.txt:2:"));
 }
+
+TEST_CASE("a function symbol that is not printable ASCII is an error", "[unit][ftrace]") {
+  auto what = error_at_line_3(line(0, "1.2", "csd_function_entry", "func=bad\xff\xfe csd=0x1"));
+  CHECK(what.find("not a kernel symbol") != std::string::npos);
+}

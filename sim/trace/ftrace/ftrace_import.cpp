@@ -73,6 +73,15 @@ std::uint32_t Importer::cpu_field(const EventLine& ev, std::string_view key) {
 std::uint32_t Importer::function_id(std::string_view symbol) {
   auto it = function_ids_.find(symbol);
   if (it != function_ids_.end()) return it->second;
+  // Kernel symbols (and %pS offsets) are printable ASCII; anything else is a
+  // corrupted line, and trace files only carry UTF-8 names.
+  for (char c : symbol) {
+    if (c < 0x21 || c > 0x7e) {
+      throw ImportError(source_, line_no_,
+                        fmt::format("'{}' is not a kernel symbol name (printable ASCII)",
+                                    std::string(symbol.substr(0, 64))));
+    }
+  }
   auto id = static_cast<std::uint32_t>(result_.trace.functions.size());
   result_.trace.functions.emplace_back(symbol);
   function_ids_.emplace(std::string(symbol), id);
