@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -94,8 +95,14 @@ struct Checker {
   // Pending IPIs of csds whose call is unknown (call 0 in imported traces, or
   // a sender other than the caller): keyed by (cpu, call) instead.
   std::map<std::pair<std::uint16_t, std::uint32_t>, Call> orphans;
-  std::map<std::uint32_t, std::pair<std::uint32_t, std::uint64_t>> locked;  // csd -> (call, t)
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::deque<std::uint32_t>> fifo;
+  // Lookup-only tables (never iterated, so hashing cannot change the output):
+  // csd -> (call, time) while locked; sender << 32 | target -> ASYNC calls queued.
+  std::unordered_map<std::uint32_t, std::pair<std::uint32_t, std::uint64_t>> locked;
+  std::unordered_map<std::uint64_t, std::deque<std::uint32_t>> fifo;
+
+  static std::uint64_t fifo_key(std::uint32_t sender, std::uint32_t target) {
+    return std::uint64_t{sender} << 32 | target;
+  }
 
   void report(const Record& r, Rule rule, std::string what) {
     out.push_back({r.time, r.cpu, r.call, rule, std::move(what)});
@@ -155,7 +162,7 @@ struct Checker {
     }
     if (Call* call = calls.find(r.call)) call->queued.add(r.a);
     if (r.d == 1) pending_of(r, true)->need_ipi.emplace_back(r.a, r.time);
-    if (type == kTypeAsync) fifo[{r.cpu, r.a}].push_back(r.call);
+    if (type == kTypeAsync) fifo[fifo_key(r.cpu, r.a)].push_back(r.call);
   }
 
   void func_entry(const Record& r) {
@@ -163,7 +170,7 @@ struct Checker {
     if (call == nullptr) return;
     call->entries.add(r.cpu);
     if (r.d != kSiteFlushAsync) return;
-    auto q = fifo.find({call->cpu, r.cpu});
+    auto q = fifo.find(fifo_key(call->cpu, r.cpu));
     if (q == fifo.end()) return;
     const auto pos = std::find(q->second.begin(), q->second.end(), r.call);
     if (pos == q->second.end()) return;
