@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "import_text.hpp"
+#include "sim/trace/file.hpp"
 
 using namespace xcallsim::trace;
 using ftrace::test::import_text;
@@ -130,4 +131,13 @@ TEST_CASE("csd functions belong to the call that queued the csd", "[unit][ftrace
       line(0, "1.5", "scf_single_ret", "(x+0x1/0x2 <- smp_call_function_single) ret=0"));
   for (const auto& rec : r.trace.records) CHECK(rec.call == 1);
   CHECK(r.trace.records[2].b == 0);  // an unknown callback: vector not known
+}
+
+TEST_CASE("an empty cpumask is kept as an empty set the format can carry", "[unit][ftrace]") {
+  auto r = import_text(
+      line(0, "1.0", "ipi_send_cpumask", "cpumask=00000000 callsite=x+0x0/0x1 callback=y+0x0/0x1") +
+      line(1, "1.1", "reschedule_entry", "vector=253"));
+  REQUIRE(r.trace.masks.size() == 1);
+  CHECK(r.trace.masks[0] == std::vector<std::uint64_t>{0});
+  CHECK_NOTHROW(read_trace_from_memory(encode_trace(r.trace, TraceHeader{})));
 }

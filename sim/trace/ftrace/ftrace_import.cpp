@@ -100,7 +100,9 @@ std::uint32_t Importer::mask_id(const EventLine& ev, std::string_view text) {
   std::string why;
   auto words = parse_cpumask(text, &why);
   if (!words) fail(ev, why);
-  while (!words->empty() && words->back() == 0) words->pop_back();
+  // Trim high zero words, but keep one: an empty set is one zero word on the wire.
+  while (words->size() > 1 && words->back() == 0) words->pop_back();
+  if (words->empty()) words->push_back(0);
   for (std::size_t w = words->size(); w-- > 0;) {
     if ((*words)[w] != 0) {
       note_cpu(w * 64 + 63 - static_cast<std::size_t>(std::countl_zero((*words)[w])));
