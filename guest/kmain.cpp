@@ -2,6 +2,7 @@
 // APs (each enters the scenario runner's work loop), hand the xcall library
 // its platform, run the scenario named on the command line, exit through
 // isa-debug-exit with a distinct code (runtime/exit.hpp).
+#include "platform/devmodel_ipi.hpp"
 #include "platform/guest_platform.hpp"
 #include "runtime/acpi.hpp"
 #include "runtime/arch.hpp"
@@ -44,10 +45,10 @@ uint64_t number(const char* v) {
   return n;
 }
 
-// "scenario=NAME iters=N burst=N tracecap=N", space separated; unknown
-// words are ignored (the host validates what it passes).
+// "scenario=NAME iters=N burst=N tracecap=N ipi=lapic|devmodel", space
+// separated; unknown words are ignored (the host validates what it passes).
 void parse_cmdline(const char* s, const Scenario*& scenario, ScenarioParams& params,
-                   uint32_t& tracecap) {
+                   uint32_t& tracecap, bool& devmodel) {
   while (s && *s) {
     while (*s == ' ') ++s;
     const char* v;
@@ -61,6 +62,9 @@ void parse_cmdline(const char* s, const Scenario*& scenario, ScenarioParams& par
       params.burst = number(v);
     } else if (word_is(s, "tracecap=", &v)) {
       tracecap = static_cast<uint32_t>(number(v));
+    } else if (word_is(s, "ipi=", &v)) {
+      const char* rest;
+      devmodel = word_is(v, "devmodel", &rest) && (*rest == ' ' || *rest == '\0');
     }
     while (*s && *s != ' ') ++s;
   }
@@ -90,8 +94,10 @@ extern "C" [[noreturn]] void kmain(uint32_t start_info_paddr) {
   const Scenario* scenario = kScenarios[0];
   ScenarioParams params{100, 4};
   uint32_t tracecap = 0;
+  bool devmodel = false;
   if (info->cmdline_paddr != 0)
-    parse_cmdline(reinterpret_cast<const char*>(info->cmdline_paddr), scenario, params, tracecap);
+    parse_cmdline(reinterpret_cast<const char*>(info->cmdline_paddr), scenario, params, tracecap,
+                  devmodel);
   trace_init(tracecap, scenario->name, params.iters, params.burst);
 
   if (!acpi_find_cpus(info->version >= 1 ? info->rsdp_paddr : 0, g_cpus))
@@ -105,6 +111,7 @@ extern "C" [[noreturn]] void kmain(uint32_t start_info_paddr) {
   trace_set_cpu_count(n);
   trace_area().smp_up_tsc = smp_tsc;
   kprintf("smp: %d cpus online\n", n);
+  if (devmodel) devmodel_init(n);  // before any xcall IPI (IRQs still off)
   sti();
 
   kprintf("scenario %s iters=%lu burst=%lu\n", scenario->name, params.iters, params.burst);

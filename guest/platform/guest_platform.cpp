@@ -1,5 +1,6 @@
 #include "platform/guest_platform.hpp"
 
+#include "platform/devmodel_ipi.hpp"
 #include "runtime/console.hpp"
 #include "runtime/lapic.hpp"
 #include "runtime/tsc.hpp"
@@ -12,8 +13,11 @@ namespace {
 
 // CPU number -> APIC IDs for the send policy (physical mode only needs
 // apic_id; logical ids are the xAPIC flat bitmap, unused here).
+// Through the device model, ICR destinations are the modelled APIC ids.
 struct ApicIds {
-  uint32_t apic_id(int cpu) const { return cpu_apic_id(cpu); }
+  uint32_t apic_id(int cpu) const {
+    return devmodel_enabled() ? devmodel_apic_id(cpu) : cpu_apic_id(cpu);
+  }
   uint32_t logical_id(int cpu) const { return 1u << (cpu & 7); }
 };
 
@@ -45,8 +49,13 @@ uint32_t messages_of(uint32_t lo) {
 void perform(uint32_t target_field, uint8_t vector, xc::x86::SendHow how, const IcrBatch& batch) {
   trace_emit(tk::Kind::IpiSend, target_field, vector, static_cast<uint32_t>(how),
              static_cast<uint32_t>(batch.count));
+  const bool model = devmodel_enabled();
   for (int i = 0; i < batch.count; ++i) {
     const xc::x86::IcrWrite& w = batch.writes[i];
+    if (model) {  // the device model records the IcrWrite (model time, delivery status)
+      devmodel_send(w.lo, w.hi);
+      continue;
+    }
     trace_emit(tk::Kind::IcrWrite, w.lo, w.hi, messages_of(w.lo), 0);
     lapic_send(w.lo, w.hi, w.wait_icr_idle);
   }
@@ -60,8 +69,14 @@ call_single_data_t g_private[kMaxCpus][abi::kPrivateSlots];
 void on_call_function_ipi(Frame& frame) {
   const auto vector = static_cast<uint32_t>(frame.vector);
   trace_emit(tk::Kind::IrqEntry, vector);
-  lapic_eoi();  // EOI first (SEM-33): a new IPI during the flush is not lost
-  trace_emit(tk::Kind::Eoi, vector);
+  // EOI first (SEM-33): a new IPI during the flush is not lost. Through the
+  // device model it is the model's EOI (the model records it).
+  if (devmodel_enabled()) {
+    devmodel_eoi();
+  } else {
+    lapic_eoi();
+    trace_emit(tk::Kind::Eoi, vector);
+  }
   g_xcall.generic_smp_call_function_single_interrupt();
   trace_emit(tk::Kind::IrqExit, vector);
 }

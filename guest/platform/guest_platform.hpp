@@ -11,7 +11,10 @@
 // printed and counted (xcall_warning_count()); scenarios fail on any.
 // Every library event goes to the recorder (trace/recorder.hpp); IPI sends
 // add IpiSend + IcrWrite records, the 0xfb/0xfc handlers IrqEntry, Eoi and
-// IrqExit.
+// IrqExit. The IPI path is chosen at boot (kernel command line `ipi=`):
+// QEMU's LAPIC, or xcallsim's device model (platform/devmodel_ipi.hpp),
+// where the ICR writes and EOIs go to the model, which records the IcrWrite
+// and Eoi events itself (the host merges them into the trace).
 #pragma once
 
 #include <stdint.h>

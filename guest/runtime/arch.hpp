@@ -13,6 +13,11 @@ inline void outb(uint16_t port, uint8_t v) {
 inline void outl(uint16_t port, uint32_t v) {
   asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
+inline uint32_t inl(uint16_t port) {
+  uint32_t v;
+  asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
 inline uint8_t inb(uint16_t port) {
   uint8_t v;
   asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));

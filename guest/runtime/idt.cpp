@@ -73,6 +73,15 @@ void set_irq_handler(uint8_t vector, IrqHandler handler) {
   __atomic_store_n(&g_handlers[vector], handler, __ATOMIC_RELEASE);
 }
 
+IrqHandler irq_handler(uint8_t vector) {
+  return __atomic_load_n(&g_handlers[vector], __ATOMIC_ACQUIRE);
+}
+
+void count_unexpected_irq(uint64_t vector) {
+  __atomic_fetch_add(&g_unexpected, 1, __ATOMIC_RELAXED);
+  kprintf("cpu %d: unexpected interrupt vector 0x%lx\n", this_cpu(), vector);
+}
+
 bool in_irq() {
   return this_percpu().irq_depth != 0;
 }
@@ -93,8 +102,7 @@ extern "C" void isr_dispatch(guest::Frame* frame) {
     h(*frame);
   } else {
     lapic_eoi();
-    __atomic_fetch_add(&g_unexpected, 1, __ATOMIC_RELAXED);
-    kprintf("cpu %d: unexpected interrupt vector 0x%lx\n", pc.cpu, frame->vector);
+    count_unexpected_irq(frame->vector);
   }
   --pc.irq_depth;
 }

@@ -25,7 +25,9 @@ inline constexpr uint8_t kSpuriousVector = 0xFF;
 void idt_init();
 void idt_load();  // lidt on this CPU
 void set_irq_handler(uint8_t vector, IrqHandler handler);
-bool in_irq();  // this CPU is inside isr_dispatch
+IrqHandler irq_handler(uint8_t vector);      // nullptr if none
+void count_unexpected_irq(uint64_t vector);  // count and report a vector without a handler
+bool in_irq();                               // this CPU is inside isr_dispatch
 uint64_t unexpected_irq_count();
 
 }  // namespace guest

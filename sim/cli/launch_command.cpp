@@ -1,6 +1,8 @@
 // `xcallsim launch`: run a guest scenario on real (TCG) vCPUs under QEMU,
 // write its trace in the common format and print the same summary as `run`.
 #include <fmt/core.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <exception>
@@ -21,7 +23,7 @@ constexpr int kExitInterrupted = 130;  // the shell's 128 + SIGINT
 
 struct LaunchArgs {
   qemu::LaunchOptions options;
-  std::string ipi_path = "lapic";
+  std::string ipi_path = "devmodel";
   std::string guest;
   std::string trace_file;
   bool dry_run = false;
@@ -44,9 +46,11 @@ std::filesystem::path guest_image(const std::string& option) {
   return (exe.parent_path() / ".." / ".." / "guest" / "guest.elf").lexically_normal();
 }
 
-trace::TraceHeader launch_header(const qemu::LaunchResult& r, const std::string& scenario) {
+trace::TraceHeader launch_header(const qemu::LaunchResult& r, const std::string& scenario,
+                                 qemu::IpiPath path) {
   trace::TraceHeader h;
-  h.source = trace::Source::QemuLapic;
+  h.source =
+      path == qemu::IpiPath::Devmodel ? trace::Source::QemuDevmodel : trace::Source::QemuLapic;
   h.flags = r.guest.incomplete ? trace::kFlagIncomplete : 0;
   h.sockets = 1;
   h.cores_per_socket = static_cast<std::uint16_t>(r.guest.trace.cpu_count);
@@ -82,12 +86,13 @@ void print_failure_details(const qemu::LaunchResult& r) {
 }
 
 int launch(LaunchArgs& args) {
-  if (args.ipi_path == "devmodel") {
-    fmt::print(stderr,
-               "xcallsim launch: --ipi-path devmodel (IPIs through xcallsim's device model over "
-               "ivshmem) is not implemented yet (issue 6); use --ipi-path lapic\n");
-    return kExitBadInput;
-  }
+  args.options.ipi_path =
+      args.ipi_path == "devmodel" ? qemu::IpiPath::Devmodel : qemu::IpiPath::Lapic;
+  // The device model logs through spdlog: its warnings (refused requests,
+  // APIC errors) go to stderr, not into the summary on stdout; its routine
+  // info (QEMU disconnecting at the end of every run) is not shown.
+  if (!spdlog::get("launch")) spdlog::set_default_logger(spdlog::stderr_color_mt("launch"));
+  spdlog::set_level(spdlog::level::warn);
   const qemu::GuestScenario* scenario = qemu::find_guest_scenario(args.options.scenario);
   if (scenario == nullptr) {
     fmt::print(stderr, "xcallsim launch: {}\n",
@@ -116,6 +121,10 @@ int launch(LaunchArgs& args) {
         "# <run-dir>: a private 0700 directory made per run; fd 3: the guest RAM file "
         "(memfd, {} MiB) that xcallsim reads the trace from\n",
         qemu::guest_ram_bytes(o) >> 20);
+    if (o.ipi_path == qemu::IpiPath::Devmodel)
+      fmt::print(
+          "# <devmodel-socket>: the device model's ivshmem server socket, in its own private "
+          "0700 directory made per run\n");
     return kExitOk;
   }
 
@@ -130,7 +139,7 @@ int launch(LaunchArgs& args) {
     return kExitInternal;
   }
 
-  const trace::TraceHeader header = launch_header(r, o.scenario);
+  const trace::TraceHeader header = launch_header(r, o.scenario, o.ipi_path);
   if (!args.trace_file.empty()) {
     try {
       trace::write_trace(args.trace_file, r.guest.trace, header);
@@ -144,6 +153,9 @@ int launch(LaunchArgs& args) {
       header.profile};
   fmt::print("{}", replay::format_summary(replay::summarize(r.guest.trace), r.guest.trace, sh));
   fmt::print("qemu: {} in {:.0f} ms wall", qemu::to_string(r.outcome), r.wall_ms);
+  if (o.ipi_path == qemu::IpiPath::Devmodel)
+    fmt::print(", IPIs through the device model ({} device records, {} rejected requests)",
+               r.device_records, r.device_rejects);
   if (r.first_xcall_ms) fmt::print(", first xcall {:.0f} ms after QEMU start", *r.first_xcall_ms);
   fmt::print("\n");
   if (args.console) fmt::print("--- guest console ---\n{}", r.console);
@@ -183,8 +195,9 @@ void add_launch_command(CLI::App& app, int& status) {
   cmd->add_option("--burst", args->options.burst, "Calls per burst (async-burst; default 4)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
   cmd->add_option("--ipi-path", args->ipi_path,
-                  "lapic: IPIs through QEMU's own LAPIC; devmodel: through xcallsim's device "
-                  "model (not yet, issue 6)")
+                  "devmodel (default): xcall IPIs through xcallsim's device model (the APIC model "
+                  "over ivshmem, docs/devmodel-protocol.md); lapic: through QEMU's own LAPIC "
+                  "(the baseline)")
       ->check(CLI::IsMember({"lapic", "devmodel"}));
   cmd->add_flag("--icount", args->options.icount,
                 "Deterministic-ish instruction counting (-icount shift=0): single-threaded TCG, "

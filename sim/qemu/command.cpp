@@ -20,11 +20,12 @@ std::string guest_cmdline(const LaunchOptions& options) {
   if (options.iters != 0) s += fmt::format(" iters={}", options.iters);
   if (options.burst != 0) s += fmt::format(" burst={}", options.burst);
   s += fmt::format(" tracecap={}", options.trace_capacity);
+  if (options.ipi_path == IpiPath::Devmodel) s += " ipi=devmodel";
   return s;
 }
 
 std::vector<std::string> qemu_command(const LaunchOptions& options, const std::string& rundir,
-                                      int ram_fd) {
+                                      int ram_fd, const std::string& devmodel_socket) {
   const std::uint64_t mib = guest_ram_bytes(options) >> 20;
   std::vector<std::string> argv = {
       options.qemu,
@@ -63,6 +64,20 @@ std::vector<std::string> qemu_command(const LaunchOptions& options, const std::s
                               "-mon",
                               "chardev=qmp,mode=control",
                           });
+  if (options.ipi_path == IpiPath::Devmodel) {
+    // QEMU at nice 10: every IPI now needs our device-model thread (woken
+    // by a doorbell) while vCPU threads spin waiting for it. On 2 shared
+    // host cores at equal priority the woken thread often waits for a
+    // scheduler tick (4 ms p50 round trips); below it, it runs at once
+    // (docs/performance.md "IPI path: device model vs QEMU's LAPIC").
+    argv.insert(argv.begin(), {"nice", "-n", "10"});
+    // QEMU-NOTES 5.5-5.6: stock ivshmem-doorbell, one MSI-X vector per CPU.
+    argv.insert(argv.end(),
+                {"-chardev",
+                 "socket,id=ivs,path=" +
+                     (devmodel_socket.empty() ? std::string("<devmodel-socket>") : devmodel_socket),
+                 "-device", fmt::format("ivshmem-doorbell,chardev=ivs,vectors={}", options.cpus)});
+  }
   return argv;
 }
 

@@ -8,7 +8,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
 #include <x86intrin.h>
+#include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -22,15 +25,34 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <system_error>
+#include <unordered_map>
 
+#include "sim/devmodel/server.hpp"
 #include "sim/qemu/process.hpp"
 
 namespace xcallsim::qemu {
 namespace {
+
+// `name` as execvp would find it: a path, or a file in one of $PATH's directories.
+bool executable_found(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    if (dir.empty()) dir = ".";
+    if (::access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return false;
+}
 
 namespace asio = boost::asio;
 using local = asio::local::stream_protocol;
@@ -82,11 +104,17 @@ struct Loop {
   bool qmp_ready = false;
   std::string shutdown_reason;
   std::optional<double> first_xcall_ms;
-  std::optional<double> end_ms;  // host time QEMU ended or was told to stop
+  std::optional<double> end_ms;         // host time QEMU ended or was told to stop
+  std::function<void()> stop_devmodel;  // IpiPath::Devmodel: Server::stop()
+
+  void drop_devmodel() {
+    if (stop_devmodel) stop_devmodel();
+  }
 
   void finish() {
     if (!child->try_reap()) return;
     if (!end_ms) end_ms = ms_since(spawned);
+    drop_devmodel();
     // QEMU is gone: drop every other source of work so run() returns.
     boost::system::error_code ignore;
     signals.cancel(ignore);
@@ -126,6 +154,7 @@ struct Loop {
     forced = why;
     forced_signal = sig;
     end_ms = ms_since(spawned);
+    drop_devmodel();  // the guest is being stopped: nothing left to serve
     if (qmp_ready) {
       auto msg = std::make_shared<std::string>("{\"execute\": \"quit\"}\n");
       asio::async_write(qmp, asio::buffer(*msg), [msg](boost::system::error_code, std::size_t) {});
@@ -191,6 +220,68 @@ std::filesystem::path runtime_parent(const LaunchOptions& options) {
     if (v != nullptr && *v != '\0' && std::filesystem::is_directory(v, ec)) return v;
   }
   return "/tmp";
+}
+
+// The modelled machine behind --ipi-path devmodel: configs/machines/qemu.toml
+// (the machine `launch` runs) cut to `cpus` cores, so that the device model's
+// costs match the preset its traces are compared against.
+machine::MachineConfig devmodel_machine(int cpus) {
+  machine::MachineConfig c;
+  c.name = "qemu-devmodel";
+  c.source = "built in (configs/machines/qemu.toml)";
+  c.ghz = 2.6;
+  c.topology.sockets = 1;
+  c.topology.cores_per_socket = cpus;
+  c.topology.threads_per_core = 1;
+  c.apic.mode = machine::ApicMode::XApic;
+  c.apic.dest_mode = machine::IpiDestMode::Physical;
+  c.apic.use_shorthand = true;
+  c.apic.costs.icr_write = 2860;
+  c.apic.costs.delivery = {2860, 2860, 2860, 2860, 2860};
+  c.apic.costs.entry = 62565;
+  c.apic.costs.exit = 260;
+  c.apic.costs.eoi = 953;
+  c.cache.transfer = {26, 260, 260, 260, 260};
+  c.cache.memory = 260;
+  return c;
+}
+
+// The guest's records (guest TSC - time_base) and the device's (model time)
+// on one clock, sorted. The device's IcrWrite records carry no call: they
+// get the call of the sender's latest IpiSend.
+void merge_devmodel_records(GuestTrace& g, std::optional<std::uint64_t>& end_time,
+                            const devmodel::Device& device, std::vector<trace::Record> dev,
+                            double model_ghz) {
+  trace::Trace& t = g.trace;
+  for (trace::Record& r : t.records) r.time = device.convert_tsc(r.time + g.time_base);
+  if (end_time) *end_time = device.convert_tsc(*end_time + g.time_base);
+  const std::size_t guest_count = t.records.size();
+  for (trace::Record& r : dev)
+    if (r.cpu < t.cpu_count) t.records.push_back(r);
+  std::vector<char> from_device(t.records.size(), 0);
+  std::fill(from_device.begin() + static_cast<std::ptrdiff_t>(guest_count), from_device.end(), 1);
+  std::vector<std::size_t> order(t.records.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return t.records[a].time < t.records[b].time;
+  });
+  std::vector<trace::Record> sorted;
+  sorted.reserve(order.size());
+  std::unordered_map<std::uint16_t, std::uint32_t> last_send;
+  for (std::size_t i : order) {
+    trace::Record r = t.records[i];
+    if (!from_device[i] && r.kind == trace::Kind::IpiSend) last_send[r.cpu] = r.call;
+    if (from_device[i] && r.kind == trace::Kind::IcrWrite && r.call == 0) {
+      const auto it = last_send.find(r.cpu);
+      if (it != last_send.end()) r.call = it->second;
+    }
+    sorted.push_back(r);
+  }
+  t.records = std::move(sorted);
+  const std::uint64_t base = t.records.empty() ? 0 : t.records.front().time;
+  for (trace::Record& r : t.records) r.time -= base;
+  if (end_time) *end_time = *end_time > base ? *end_time - base : 0;
+  t.ghz = model_ghz;
 }
 
 void classify(LaunchResult& r, const Loop& loop, const LaunchOptions& options) {
@@ -280,6 +371,24 @@ LaunchResult launch(const LaunchOptions& options) {
 
   Loop loop;
   loop.ram = ram.bytes();
+  // After the Loop (its io_context) so it is destroyed first.
+  std::unique_ptr<devmodel::Server> server;
+  std::vector<trace::Record> device_records;
+  const machine::MachineConfig machine = devmodel_machine(options.cpus);
+  if (options.ipi_path == IpiPath::Devmodel) {
+    devmodel::ServerOptions so;
+    so.runtime_parent = runtime_parent(options);
+    so.vectors = options.cpus;
+    try {
+      server = std::make_unique<devmodel::Server>(loop.io, machine, so);
+      server->start();  // listening before QEMU starts (it connects in device realize)
+    } catch (const std::exception& e) {
+      throw LaunchError(fmt::format("cannot start the device model: {}", e.what()));
+    }
+    server->device().set_record_sink(
+        [&device_records](const trace::Record& r) { device_records.push_back(r); });
+    loop.stop_devmodel = [s = server.get()] { s->stop(); };
+  }
   loop.qmp_path = dir->path() / "qmp.sock";
   constexpr std::size_t kSunPath = sizeof(sockaddr_un::sun_path) - 1;
   if (loop.qmp_path.string().size() > kSunPath)
@@ -292,9 +401,16 @@ LaunchResult launch(const LaunchOptions& options) {
   loop.acceptor.bind(local::endpoint(loop.qmp_path.string()));
   loop.acceptor.listen(1);
 
+  // Checked here, not from the spawn's errno: with the devmodel path QEMU is
+  // started through `nice`, which would turn a missing QEMU into status 127.
+  if (!executable_found(options.qemu))
+    throw LaunchError("QEMU (" + options.qemu +
+                      ") not found; install it (Debian: apt-get install qemu-system-x86) or set "
+                      "XCALLSIM_QEMU / --qemu");
   SpawnSpec spec;
   constexpr int kRamFdInQemu = 3;
-  spec.argv = qemu_command(options, dir->path().string(), kRamFdInQemu);
+  spec.argv = qemu_command(options, dir->path().string(), kRamFdInQemu,
+                           server ? server->socket_path().string() : std::string());
   spec.output = dir->path() / "qemu.log";
   spec.pass_fd = ram_fd.get();
   spec.pass_as = kRamFdInQemu;
@@ -314,7 +430,8 @@ LaunchResult launch(const LaunchOptions& options) {
   loop.arm(options.timeout_s);
   loop.watch_exit(open_pidfd(child->pid()));
   loop.io.run();
-  child->reap();  // normally done already; never leave QEMU behind
+  child->reap();               // normally done already; never leave QEMU behind
+  if (server) server->stop();  // idempotent: also when the loop ended another way
   const std::uint64_t host_khz = tsc_khz_between(tsc0, TscStamp::now());
 
   LaunchResult result;
@@ -334,6 +451,13 @@ LaunchResult launch(const LaunchOptions& options) {
     const double since = std::max(0.0, *loop.end_ms - *loop.first_xcall_ms);
     result.end_time = g.first_xcall_tsc - g.time_base +
                       static_cast<std::uint64_t>(since * static_cast<double>(g.tsc_khz));
+  }
+  if (server) {
+    const devmodel::ServerStats st = server->stats();
+    result.device_records = device_records.size();
+    result.device_rejects = st.device.total_rejected();
+    merge_devmodel_records(g, result.end_time, server->device(), std::move(device_records),
+                           machine.ghz);
   }
   classify(result, loop, options);
   // A guest that reached its verdict drained every call; anything else is partial.

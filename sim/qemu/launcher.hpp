@@ -1,5 +1,7 @@
-// Contract: runs the bare-metal guest (guest/) under stock QEMU with IPIs
-// through QEMU's own LAPIC, and hands back what happened and the guest's
+// Contract: runs the bare-metal guest (guest/) under stock QEMU, with IPIs
+// through QEMU's own LAPIC (IpiPath::Lapic) or through xcallsim's device
+// model (IpiPath::Devmodel: sim/devmodel's ivshmem server on the same loop,
+// docs/devmodel-protocol.md), and hands back what happened and the guest's
 // trace. One launch() owns, for its whole duration, a private 0700 run
 // directory (QMP socket, console and QEMU log files), an anonymous RAM file
 // (memfd: QEMU's guest RAM, read by us after QEMU ends, so even a killed
@@ -14,6 +16,10 @@
 // first-xcall timestamp (the start -> first xcall measurement). On timeout
 // or signal: QMP `quit`, then SIGKILL after 1 s if QEMU is still there.
 // launch() installs SIGINT/SIGTERM/SIGHUP handlers only while it runs.
+// Devmodel: the server is listening before QEMU is spawned and is stopped
+// (socket, runtime directory, fds gone) when QEMU ends or is being stopped;
+// the device's records (model time) are merged with the guest's, whose guest
+// TSC times are converted to model time (Device::convert_tsc).
 #pragma once
 
 #include <cstdint>
@@ -29,8 +35,12 @@
 
 namespace xcallsim::qemu {
 
+// How the guest's xcall IPIs travel (the guest's kernel command line `ipi=`).
+enum class IpiPath { Lapic, Devmodel };
+
 struct LaunchOptions {
   int cpus = 4;  // 1..16
+  IpiPath ipi_path = IpiPath::Lapic;
   std::string scenario = "pingpong";
   std::uint64_t iters = 0, burst = 0;  // 0: the guest's defaults (100, 4)
   bool icount = false;                 // -icount shift=0,sleep=off,align=off
@@ -45,9 +55,10 @@ struct LaunchOptions {
 // Guest RAM for these options: the trace area plus room, in whole MiB.
 std::uint64_t guest_ram_bytes(const LaunchOptions& options);
 // The QEMU command line; `rundir` holds qmp.sock and console.log, and the
-// RAM file is QEMU's fd `ram_fd`.
+// RAM file is QEMU's fd `ram_fd`; `devmodel_socket` is the device model's
+// ivshmem socket (IpiPath::Devmodel only).
 std::vector<std::string> qemu_command(const LaunchOptions& options, const std::string& rundir,
-                                      int ram_fd);
+                                      int ram_fd, const std::string& devmodel_socket = {});
 // The guest's kernel command line (-append).
 std::string guest_cmdline(const LaunchOptions& options);
 // POSIX-shell quoting of an argv, for --dry-run and messages.
@@ -80,6 +91,10 @@ struct LaunchResult {
   // Trace time at which QEMU stopped (or was stopped), estimated from the
   // host clock and the first xcall's guest TSC; unset if no xcall was seen.
   std::optional<std::uint64_t> end_time;
+  // IpiPath::Devmodel: trace times are model cycles (trace.ghz the model's
+  // clock) and the device's records are merged in.
+  std::uint64_t device_records = 0;
+  std::uint64_t device_rejects = 0;  // guest requests the device refused
 };
 
 // Setup failures before QEMU runs (no guest image, no QEMU, no run dir).

@@ -6,8 +6,10 @@
 // the same per-CPU order.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -34,17 +36,27 @@ std::string iters_for(const std::string& scenario) {
   return scenario == "storm" || scenario == "async-burst" ? "8" : "20";
 }
 
-void launch_and_verify(const std::string& scenario, int cpus) {
-  Scratch scratch("launch-" + scenario + "-" + std::to_string(cpus));
+// `path`: the --ipi-path (QEMU's LAPIC or the device model).
+void launch_and_verify(const std::string& scenario, int cpus, const std::string& path = "lapic") {
+  Scratch scratch("launch-" + path + "-" + scenario + "-" + std::to_string(cpus));
   const auto trace_file = scratch.file("t.trace").string();
   const Result r = run_xcallsim(
       scratch, {"launch", "--cpus", std::to_string(cpus), "--scenario", scenario, "--iters",
-                iters_for(scenario), "--timeout", "60", "--trace", trace_file});
-  INFO(scenario << " at " << cpus << " vCPUs\n" << r.out << r.err);
+                iters_for(scenario), "--ipi-path", path, "--timeout", "60", "--trace", trace_file});
+  INFO(scenario << " at " << cpus << " vCPUs through " << path << "\n" << r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(r.out.find("qemu: passed") != std::string::npos);
   const trace::TraceFile f = trace::read_trace_file(trace_file);
-  CHECK(f.header.source == trace::Source::QemuLapic);
+  if (path == "devmodel") {
+    CHECK(f.header.source == trace::Source::QemuDevmodel);
+    CHECK(r.out.find(", 0 rejected requests") != std::string::npos);
+    // The model's own events are in the trace: every IPI it delivered.
+    std::size_t delivered = 0;
+    for (const auto& rec : f.trace.records) delivered += rec.kind == trace::Kind::IpiDeliver;
+    CHECK(delivered > 0);
+  } else {
+    CHECK(f.header.source == trace::Source::QemuLapic);
+  }
   CHECK((f.header.flags & trace::kFlagIncomplete) == 0);
   CHECK(f.header.cpu_count == static_cast<std::uint32_t>(cpus));
   std::size_t issues = 0;
@@ -85,6 +97,72 @@ TEST_CASE("launch private-irqoff at 2 4 8 vCPUs verifies", "[qemu]") {
 TEST_CASE("launch storm at 2 4 8 vCPUs verifies", "[qemu]") {
   SKIP_WITHOUT_QEMU();
   for (int n : {2, 4, 8}) launch_and_verify("storm", n);
+}
+
+// The same scenarios with every xcall IPI through the device model (the APIC
+// model behind ivshmem-doorbell, docs/devmodel-protocol.md).
+TEST_CASE("devmodel launch pingpong at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("pingpong", n, "devmodel");
+}
+TEST_CASE("devmodel launch async-burst at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("async-burst", n, "devmodel");
+}
+TEST_CASE("devmodel launch mask-all at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("mask-all", n, "devmodel");
+}
+TEST_CASE("devmodel launch cond at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("cond", n, "devmodel");
+}
+TEST_CASE("devmodel launch any at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("any", n, "devmodel");
+}
+TEST_CASE("devmodel launch private-irqoff at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("private-irqoff", n, "devmodel");
+}
+TEST_CASE("devmodel launch storm at 2 4 8 vCPUs verifies", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  for (int n : {2, 4, 8}) launch_and_verify("storm", n, "devmodel");
+}
+
+// Killing QEMU under the device model: the partial trace is marked, and the
+// server's socket, runtime directory and shared memory (a memfd: gone with
+// its last fd, so no /dev/shm entry either) are gone with QEMU.
+TEST_CASE("devmodel launch survives QEMU being killed mid-run", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("dm-killed");
+  const auto shm_entries = [] {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/dev/shm", ec))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto shm_before = shm_entries();
+  const auto trace_file = scratch.file("t.trace").string();
+  const pid_t pid = start(scratch, {"launch", "--cpus", "2", "--scenario", "hang", "--ipi-path",
+                                    "devmodel", "--timeout", "30", "--trace", trace_file});
+  REQUIRE(wait_for_qemu_child(pid, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto qemus = processes_mentioning(scratch.runtime().string());
+  REQUIRE_FALSE(qemus.empty());
+  for (pid_t q : qemus) ::kill(q, SIGKILL);
+  const Result r = finish(scratch, pid);
+  INFO(r.out << r.err);
+  CHECK(r.status == 3);
+  CHECK(r.err.find("QEMU died of signal 9") != std::string::npos);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK(f.header.source == trace::Source::QemuDevmodel);
+  CHECK((f.header.flags & trace::kFlagIncomplete) != 0);
+  CHECK_FALSE(f.trace.records.empty());  // the calls before the kill
+  require_nothing_left(scratch);         // no QEMU, no ivshmem socket or its directory
+  CHECK(shm_entries() == shm_before);
 }
 
 TEST_CASE("launch timeout kills QEMU and reports each CPU", "[qemu]") {
@@ -207,12 +285,24 @@ TEST_CASE("launch dry-run prints the QEMU command and starts nothing", "[qemu]")
   require_nothing_left(scratch);
 }
 
-TEST_CASE("launch rejects devmodel and unknown scenarios clearly", "[qemu]") {
+TEST_CASE("launch dry-run through the devmodel adds the ivshmem-doorbell device", "[qemu]") {
+  Scratch scratch("dry-dm");
+  const Result r = run_xcallsim(scratch, {"launch", "--cpus", "4", "--scenario", "storm",
+                                          "--ipi-path", "devmodel", "--dry-run"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  for (const char* part :
+       {"socket,id=ivs,path=", "ivshmem-doorbell,chardev=ivs,vectors=4", "ipi=devmodel"})
+    CHECK(r.out.find(part) != std::string::npos);
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch rejects unknown scenarios and ipi paths clearly", "[qemu]") {
   Scratch scratch("reject");
   const Result dev = run_xcallsim(
-      scratch, {"launch", "--cpus", "2", "--scenario", "pingpong", "--ipi-path", "devmodel"});
-  CHECK(dev.status == 2);
-  CHECK(dev.err.find("issue 6") != std::string::npos);
+      scratch, {"launch", "--cpus", "2", "--scenario", "pingpong", "--ipi-path", "ioapic"});
+  CHECK(dev.status != 0);
+  CHECK(dev.err.find("ipi-path") != std::string::npos);
   const Result bad = run_xcallsim(scratch, {"launch", "--cpus", "2", "--scenario", "pingpog"});
   CHECK(bad.status == 2);
   CHECK(bad.err.find("did you mean 'pingpong'") != std::string::npos);
