@@ -1,6 +1,7 @@
 # Thin wrapper behind the README's two commands. All logic lives in CMake.
-#   make run   - install missing Debian packages, build (release), run the main job and
-#                write its trace, Perfetto timeline and latency plot to out/
+#   make run   - install missing Debian packages, build (release), run the main job (the
+#                default scenario in the simulator, a guest scenario under QEMU through the
+#                device model, the two compared) and write traces, Perfetto JSON and plot to out/
 #   make test  - install missing Debian packages, build (dev), run every test
 PRESET ?= dev
 JOBS ?= $(shell nproc)
@@ -28,6 +29,12 @@ run:
 	./build/release/sim/cli/xcallsim replay $(OUT)/default.xtr | tail -n 1
 	./build/release/sim/cli/xcallsim export $(OUT)/default.xtr \
 	  --perfetto $(OUT)/default.perfetto.json --latency-plot $(OUT)/default-latency.svg
+	@echo; echo "== the same library on an x86-64 guest under QEMU, IPIs through xcallsim's device model =="
+	./build/release/sim/cli/xcallsim launch --cpus 4 --scenario storm --iters 20 \
+	  --trace $(OUT)/qemu-storm.xtr
+	@echo; echo "== side by side: measured under QEMU (old) vs the qemu machine model (new) =="
+	./build/release/sim/cli/xcallsim replay $(OUT)/qemu-storm.xtr --machine configs/machines/qemu.toml \
+	  --compare | sed -n '/^re-timed:/,$$p'
 
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
