@@ -1,8 +1,10 @@
 // The streaming trace reader (trusts nothing) and read_trace*().
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <fstream>
 #include <utility>
+#include <vector>
 
 #include "sim/trace/file.hpp"
 #include "sim/trace/wire.hpp"
@@ -33,12 +35,29 @@ struct Reader::State {
                          const std::string& fix) const {
     throw TraceError(code, name, at, problem, fix);
   }
+  // File input is read in blocks: one istream call per 32-byte record would
+  // cost more than decoding and checking it.
+  std::vector<unsigned char> block;
+  std::size_t block_pos = 0, block_len = 0;
+
+  bool refill() {
+    if (block.empty()) block.resize(std::size_t{1} << 16);
+    file->read(reinterpret_cast<char*>(block.data()), static_cast<std::streamsize>(block.size()));
+    block_len = static_cast<std::size_t>(file->gcount());
+    block_pos = 0;
+    if (file->bad()) fail(Code::Io, pos, "read error", "check the file and the disk");
+    return block_len > 0;
+  }
+
   std::size_t pull(unsigned char* dst, std::size_t n) {
     std::size_t got = 0;
     if (file) {
-      file->read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(n));
-      got = static_cast<std::size_t>(file->gcount());
-      if (file->bad()) fail(Code::Io, pos, "read error", "check the file and the disk");
+      while (got < n && (block_pos < block_len || refill())) {
+        const std::size_t take = std::min(n - got, block_len - block_pos);
+        std::memcpy(dst + got, block.data() + block_pos, take);
+        block_pos += take;
+        got += take;
+      }
     } else {
       const std::size_t left = pos < mem.size() ? mem.size() - pos : 0;
       got = std::min(n, left);
