@@ -30,10 +30,10 @@ run:
 	./build/release/sim/cli/xcallsim export $(OUT)/default.xtr \
 	  --perfetto $(OUT)/default.perfetto.json --latency-plot $(OUT)/default-latency.svg
 	@echo; echo "== the same library on an x86-64 guest under QEMU, IPIs through xcallsim's device model =="
-	./build/release/sim/cli/xcallsim launch --cpus 4 --scenario storm --iters 20 \
-	  --trace $(OUT)/qemu-storm.xtr
+	./build/release/sim/cli/xcallsim launch --cpus 2 --scenario pingpong --iters 200 \
+	  --trace $(OUT)/qemu-pingpong.xtr
 	@echo; echo "== side by side: measured under QEMU (old) vs the qemu machine model (new) =="
-	./build/release/sim/cli/xcallsim replay $(OUT)/qemu-storm.xtr --machine configs/machines/qemu.toml \
+	./build/release/sim/cli/xcallsim replay $(OUT)/qemu-pingpong.xtr --machine configs/machines/qemu.toml \
 	  --compare | sed -n '/^re-timed:/,$$p'
 
 test: build
