@@ -7,6 +7,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/config/config.hpp"
 #include "sim/machine/machine.hpp"
+#include "sim/replay/retime.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/smp/smp.hpp"
@@ -23,19 +24,6 @@ struct RunArgs {
   double stuck_timeout_ms = 5000.0;
   std::uint64_t time_limit = 0;
 };
-
-trace::TraceHeader sim_trace_header(const machine::MachineConfig& m, const std::string& scenario,
-                                    smp::Profile profile) {
-  trace::TraceHeader h;
-  h.source = trace::Source::Sim;
-  h.sockets = static_cast<std::uint16_t>(m.topology.sockets);
-  h.cores_per_socket = static_cast<std::uint16_t>(m.topology.cores_per_socket);
-  h.threads_per_core = static_cast<std::uint16_t>(m.topology.threads_per_core);
-  h.profile = std::string(smp::to_string(profile));
-  h.machine = m.name;
-  h.scenario = scenario;
-  return h;
-}
 
 int run(const RunArgs& args) {
   machine::MachineConfig machine_config;
@@ -64,7 +52,8 @@ int run(const RunArgs& args) {
   }
   smp::Outcome outcome = sim.run();
   if (!args.trace_file.empty()) {
-    trace::TraceHeader th = sim_trace_header(machine_config, scenario.name, options.profile);
+    trace::TraceHeader th =
+        replay::sim_trace_header(machine_config, scenario.name, options.profile);
     if (!outcome.completed) th.flags |= trace::kFlagIncomplete;
     try {
       trace::write_trace(args.trace_file, sim.trace(), th);

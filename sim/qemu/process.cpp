@@ -25,24 +25,6 @@ std::system_error os_error(const std::string& what) {
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-int UniqueFd::release() {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
 RunDir::RunDir(const std::filesystem::path& parent) {
   std::string templ = (parent / "xcallsim-launch-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr)

@@ -17,23 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "sim/devmodel/posix.hpp"
+
 namespace xcallsim::qemu {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd();
-  int get() const { return fd_; }
-  int release();
-
- private:
-  int fd_ = -1;
-};
+// The device model's owning fd (one definition for both modules).
+using UniqueFd = devmodel::UniqueFd;
 
 class RunDir {
  public:
