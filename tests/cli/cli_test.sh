@@ -4,18 +4,7 @@
 # names its file and place.
 set -u
 x=$1 configs=$2
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail=0
-expect() {  # expect STATUS PATTERN -- command...
-  local want=$1 pattern=$2; shift 3
-  "$@" >"$tmp/out" 2>&1; local got=$?
-  if [ "$got" -ne "$want" ] || ! grep -qE "$pattern" "$tmp/out"; then
-    echo "FAIL: [$*] exit $got (want $want), pattern '$pattern'"; sed 's/^/  | /' "$tmp/out" | head -20
-    fail=1
-  else
-    echo "ok: $* -> $got"
-  fi
-}
+source "$(dirname "$0")/../support/cli_expect.sh"
 m=$configs/machines/default.toml
 s=$configs/scenarios/default.toml
 

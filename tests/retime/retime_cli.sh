@@ -3,18 +3,7 @@
 # re-timed on its own machine is the same file; the options' exit statuses.
 set -u
 x=$1 configs=$2
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail=0
-expect() {  # expect STATUS PATTERN -- command...
-  local want=$1 pattern=$2; shift 3
-  "$@" >"$tmp/out" 2>&1; local got=$?
-  if [ "$got" -ne "$want" ] || ! grep -qE "$pattern" "$tmp/out"; then
-    echo "FAIL: [$*] exit $got (want $want), pattern '$pattern'"; sed 's/^/  | /' "$tmp/out" | head -20
-    fail=1
-  else
-    echo "ok: $* -> $got"
-  fi
-}
+source "$(dirname "$0")/../support/cli_expect.sh"
 same() {  # same A B LABEL
   if cmp -s "$1" "$2"; then echo "ok: $3 is byte-identical"; else echo "FAIL: $3 differs"; fail=1; fi
 }
