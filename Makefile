@@ -29,10 +29,13 @@ run:
 	./build/release/sim/cli/xcallsim replay $(OUT)/default.xtr | tail -n 1
 	./build/release/sim/cli/xcallsim export $(OUT)/default.xtr \
 	  --perfetto $(OUT)/default.perfetto.json --latency-plot $(OUT)/default-latency.svg
-	@echo; echo "== the same library on an x86-64 guest under QEMU, IPIs through xcallsim's device model =="
-	./build/release/sim/cli/xcallsim launch --cpus 2 --scenario pingpong --iters 200 \
+	@echo; echo "== one scenario, both worlds: ping-pong in the simulator on the qemu machine model =="
+	./build/release/sim/cli/xcallsim run --machine configs/machines/qemu.toml \
+	  --scenario configs/scenarios/qemu-pingpong.toml
+	@echo; echo "== ... and on an x86-64 guest under QEMU, IPIs through xcallsim's device model =="
+	./build/release/sim/cli/xcallsim launch --cpus 4 --scenario pingpong --iters 10 \
 	  --trace $(OUT)/qemu-pingpong.xtr
-	@echo; echo "== side by side: measured under QEMU (old) vs the qemu machine model (new) =="
+	@echo; echo "== side by side: measured under QEMU (old) vs the model (new), same calls =="
 	./build/release/sim/cli/xcallsim replay $(OUT)/qemu-pingpong.xtr --machine configs/machines/qemu.toml \
 	  --compare | sed -n '/^re-timed:/,$$p'
 
