@@ -196,6 +196,14 @@ void devmodel_send(uint32_t lo, uint32_t hi) {
   if (!ok) fail("the device model did not take an ICR write (timeout)");
 }
 
+void devmodel_wait_icr_idle() {
+  const dm::DevmodelCpu& cpu = g_cpu[this_cpu()];
+  for (uint64_t i = 0; cpu.icr_busy(); ++i) {
+    if (i >= g_port.spin_limit) fail("the device model did not acknowledge an ICR write (timeout)");
+    cpu_pause();
+  }
+}
+
 void devmodel_eoi() {
   const uint64_t flags = irq_save();
   const bool ok = g_cpu[this_cpu()].eoi();

@@ -8,6 +8,8 @@
 // device or the host is not usable. Afterwards, on any CPU:
 // - devmodel_send() is the one ICR writer of the xcall path: it posts the
 //   ICR write to the model (IRQs off around it) and rings the doorbell;
+// - devmodel_wait_icr_idle() waits until the model acknowledged this CPU's
+//   last ICR write (every message delivered: docs/devmodel-protocol.md section 5);
 // - devmodel_eoi() EOIs the model's in-service vector (the 0xfb/0xfc
 //   handlers call it first, SEM-33);
 // - the MSI-X handler EOIs QEMU's LAPIC, asks the model for the vector to
@@ -22,6 +24,7 @@ namespace guest {
 bool devmodel_enabled();
 void devmodel_init(int cpus);
 void devmodel_send(uint32_t lo, uint32_t hi);
+void devmodel_wait_icr_idle();
 void devmodel_eoi();
 uint32_t devmodel_apic_id(int cpu);
 

@@ -5,12 +5,13 @@
 namespace guest {
 
 extern const Scenario kPingpong, kAsyncBurst, kMaskAll, kCond, kAny, kPrivateIrqoff, kStorm;
+extern const Scenario kApicCoalesce;
 extern const Scenario kFault, kFail, kHang, kTripleFault;
 
 // Pointers, so the table is constant-initialized (no .init_array entry).
-const Scenario* const kScenarios[] = {&kPingpong, &kAsyncBurst,    &kMaskAll,    &kCond,
-                                      &kAny,      &kPrivateIrqoff, &kStorm,      &kFault,
-                                      &kFail,     &kHang,          &kTripleFault};
+const Scenario* const kScenarios[] = {&kPingpong, &kAsyncBurst,    &kMaskAll, &kCond,
+                                      &kAny,      &kPrivateIrqoff, &kStorm,   &kApicCoalesce,
+                                      &kFault,    &kFail,          &kHang,    &kTripleFault};
 const int kScenarioCount = sizeof(kScenarios) / sizeof(kScenarios[0]);
 
 // The scenario whose name is the word at `name` (ended by ' ' or NUL).

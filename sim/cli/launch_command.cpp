@@ -99,6 +99,18 @@ int launch(LaunchArgs& args) {
                qemu::unknown_scenario_message(args.options.scenario));
     return kExitBadInput;
   }
+  if (scenario->devmodel_only && args.options.ipi_path != qemu::IpiPath::Devmodel) {
+    fmt::print(stderr,
+               "xcallsim launch: scenario '{}' shows the device model's APIC behaviour and runs "
+               "only with --ipi-path devmodel (the default), not --ipi-path {}\n",
+               scenario->name, args.ipi_path);
+    return kExitBadInput;
+  }
+  if (args.options.cpus < scenario->min_cpus) {
+    fmt::print(stderr, "xcallsim launch: scenario '{}' needs --cpus {} or more (got {})\n",
+               scenario->name, scenario->min_cpus, args.options.cpus);
+    return kExitBadInput;
+  }
   qemu::LaunchOptions& o = args.options;
   o.guest_elf = guest_image(args.guest);
   if (o.qemu.empty()) o.qemu = env_or("XCALLSIM_QEMU", "qemu-system-x86_64");

@@ -124,6 +124,10 @@ struct Loop {
     acceptor.close(ignore);
     qmp.close(ignore);
     if (exit_watch) exit_watch->close(ignore);
+    // And end run() outright: work anything else (the device model's
+    // sockets) still has queued must not keep us waiting with the timeout
+    // and the signal handlers already cancelled.
+    io.stop();
   }
 
   void watch_exit(UniqueFd pidfd) {

@@ -8,20 +8,29 @@ namespace xcallsim::qemu {
 namespace {
 
 constexpr std::array kScenarios{
-    GuestScenario{"pingpong", "CPU 0: SYNC smp_xcall to every other CPU in turn", false},
-    GuestScenario{"async-burst", "every CPU: bursts of ASYNC smp_xcall to its neighbour", false},
+    GuestScenario{"pingpong", "CPU 0: SYNC smp_xcall to every other CPU in turn", false, false, 1},
+    GuestScenario{"async-burst", "every CPU: bursts of ASYNC smp_xcall to its neighbour", false,
+                  false, 1},
     GuestScenario{"mask-all", "CPU 0: smp_xcall_mask(all) SYNC and ASYNC, smp_xcall(XCALL_ALL)",
-                  false},
-    GuestScenario{"cond", "CPU 0: smp_xcall_cond (odd CPUs) and smp_xcall_mask_cond (even)", false},
-    GuestScenario{"any", "CPU 0: smp_xcall_any of the others (SYNC) and of all (ASYNC)", false},
+                  false, false, 1},
+    GuestScenario{"cond", "CPU 0: smp_xcall_cond (odd CPUs) and smp_xcall_mask_cond (even)", false,
+                  false, 1},
+    GuestScenario{"any", "CPU 0: smp_xcall_any of the others (SYNC) and of all (ASYNC)", false,
+                  false, 1},
     GuestScenario{"private-irqoff",
-                  "every CPU: ASYNC smp_xcall_private with IRQs off, SYNC with IRQs on", false},
+                  "every CPU: ASYNC smp_xcall_private with IRQs off, SYNC with IRQs on", false,
+                  false, 1},
     GuestScenario{"storm", "every CPU at once: single, mask, any, private and XCALL_ALL calls",
-                  false},
-    GuestScenario{"fault", "selftest: ud2 on CPU 0 (guest exception, status 37)", true},
-    GuestScenario{"fail", "selftest: a failed check (status 35)", true},
-    GuestScenario{"hang", "selftest: CPU 1 spins with IRQs off, CPU 0 waits on it forever", true},
-    GuestScenario{"triple-fault", "selftest: a few calls, then a triple fault", true},
+                  false, false, 1},
+    GuestScenario{"apic-coalesce",
+                  "devmodel only: 3x one vector to IRQs-off CPU 1 (coalesced), then a higher "
+                  "class; the higher runs first",
+                  false, true, 2},
+    GuestScenario{"fault", "selftest: ud2 on CPU 0 (guest exception, status 37)", true, false, 1},
+    GuestScenario{"fail", "selftest: a failed check (status 35)", true, false, 1},
+    GuestScenario{"hang", "selftest: CPU 1 spins with IRQs off, CPU 0 waits on it forever", true,
+                  false, 1},
+    GuestScenario{"triple-fault", "selftest: a few calls, then a triple fault", true, false, 1},
 };
 
 std::size_t distance(std::string_view a, std::string_view b) {
