@@ -13,38 +13,6 @@ namespace {
 using trace::Kind;
 using trace::Record;
 
-std::string api_name(std::uint32_t api) {
-  switch (static_cast<trace::Api>(api)) {
-    case trace::Api::Single:
-      return "smp_xcall";
-    case trace::Api::Cond:
-      return "smp_xcall_cond";
-    case trace::Api::Mask:
-      return "smp_xcall_mask";
-    case trace::Api::MaskCond:
-      return "smp_xcall_mask_cond";
-    case trace::Api::Private:
-      return "smp_xcall_private";
-    case trace::Api::Any:
-      return "smp_xcall_any";
-    default:
-      return std::string(trace::to_string(static_cast<trace::Api>(api)));
-  }
-}
-
-std::string flags_name(std::uint32_t flags) {
-  switch (flags & 0x30) {
-    case 0x10:
-      return "SYNC";
-    case 0x20:
-      return "IRQ_WORK";
-    case 0x30:
-      return "TTWU";
-    default:
-      return "ASYNC";
-  }
-}
-
 std::string target_name(const Record& issue, const trace::Trace& t) {
   if ((issue.d & trace::kMaskTarget) != 0) {
     std::string cpus;
@@ -119,8 +87,9 @@ std::vector<std::string> describe_cpus(const GuestTrace& guest,
     std::string line = fmt::format("cpu {}: {}", i, to_string(guest.cpus[i].phase));
     if (!s.calls.empty()) {
       const Record& c = s.calls.back();
-      line += fmt::format("; inside {}({}, {}) call #{}, issued {}", api_name(c.a),
-                          target_name(c, t), flags_name(c.b), c.call, ago(c.time));
+      line += fmt::format("; inside {}({}, {}) call #{}, issued {}",
+                          trace::to_string(static_cast<trace::Api>(c.a)), target_name(c, t),
+                          trace::csd_type_name(c.b), c.call, ago(c.time));
     }
     if (s.wait)
       line += fmt::format("; waiting for csd {} to be unlocked by cpu {} since {}", s.wait->a,

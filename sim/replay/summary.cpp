@@ -127,18 +127,10 @@ Summary summarize(const trace::Trace& trace) {
 
 namespace {
 
+// Type bits above 0x30 are undefined: show the raw value rather than a name.
 std::string flags_name(std::uint32_t flags) {
-  switch (flags & 0xF0) {
-    case 0x00:
-      return "ASYNC";
-    case 0x10:
-      return "SYNC";
-    case 0x20:
-      return "IRQ_WORK";
-    case 0x30:
-      return "TTWU";
-  }
-  return fmt::format("0x{:x}", flags);
+  if ((flags & 0xC0) != 0) return fmt::format("0x{:x}", flags);
+  return std::string(trace::csd_type_name(flags));
 }
 
 }  // namespace

@@ -117,6 +117,19 @@ std::string_view to_string(Api api) {
   return "unknown";
 }
 
+std::string_view csd_type_name(std::uint32_t flags) {
+  switch (flags & 0x30) {
+    case 0x10:
+      return "SYNC";
+    case 0x20:
+      return "IRQ_WORK";
+    case 0x30:
+      return "TTWU";
+    default:
+      return "ASYNC";
+  }
+}
+
 std::string_view to_string(SendHow how) {
   switch (how) {
     case SendHow::Unicast:

@@ -18,6 +18,8 @@ namespace xcallsim::trace {
 
 std::string_view to_string(Kind kind);
 std::string_view to_string(Api api);
+// The CSD type of a flags word (bits 0x30): "ASYNC", "SYNC", "IRQ_WORK", "TTWU".
+std::string_view csd_type_name(std::uint32_t flags);
 std::string_view to_string(SendHow how);
 
 struct Record {
