@@ -1,6 +1,8 @@
 // ConfigError format, syntax errors, unknown and missing keys.
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -9,21 +11,7 @@
 using xcallsim::config::ConfigError;
 using xcallsim::config::Document;
 
-namespace {
-
-// Runs `body` and returns the ConfigError it throws (fails the test otherwise).
-template <class Body>
-ConfigError error_of(Body&& body) {
-  try {
-    body();
-  } catch (const ConfigError& error) {
-    return error;
-  }
-  FAIL("expected a ConfigError");
-  throw std::logic_error("unreachable");
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("ConfigError::what() is one line in the file:line:col error format", "[unit]") {
   const ConfigError e("m.toml", 3, 7, "bad thing", "do this");

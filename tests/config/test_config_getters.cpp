@@ -1,6 +1,8 @@
 // Typed getters: types, ranges, enums, arrays, positions, suggestions.
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
+
 #include <cmath>
 
 #include "sim/config/config.hpp"
@@ -8,17 +10,6 @@
 using namespace xcallsim::config;
 
 namespace {
-
-template <class Body>
-ConfigError error_of(Body&& body) {
-  try {
-    body();
-  } catch (const ConfigError& error) {
-    return error;
-  }
-  FAIL("expected a ConfigError");
-  throw std::logic_error("unreachable");
-}
 
 Table root_of(std::string_view text) {
   return Document::parse(text, "g.toml").root();
