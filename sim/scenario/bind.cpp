@@ -60,7 +60,7 @@ class Interpreter {
  private:
   void step(const Op& op) {
     const smp::FuncId func = funcs_.empty() ? 0 : funcs_[op.func];
-    const int target = op.target == kSelf ? cpu_.id() : op.target;
+    const int target = op.target == kSelfTarget ? cpu_.id() : op.target;
     switch (op.kind) {
       case OpKind::Compute:
         cpu_.compute(op.cycles ? op.cycles : rng_.between(op.min_cycles, op.max_cycles));
@@ -106,7 +106,6 @@ class Interpreter {
     }
   }
 
-  static constexpr int kSelf = -2;  // Op::target for "self"
   smp::Cpu& cpu_;
   Rng rng_;
   const std::vector<smp::FuncId>& funcs_;

@@ -89,7 +89,7 @@ class Loader {
           t.required_string("name"),
           static_cast<machine::Cycles>(t.required_int("cycles", {0, kMaxCycles})),
           t.optional_bool("irqs_on").value_or(false)};
-      vector_names_.push_back(vector);
+      defined_vectors_.push_back(vector);
       out_.vectors.emplace_back(vector, std::move(handler));
       t.finish();
     }
@@ -159,8 +159,8 @@ class Loader {
       case OpKind::Ipi:
         op.target = static_cast<int>(t.required_int("target", {0, 65535}));
         op.vector = static_cast<std::uint8_t>(t.required_int("vector", {0, 255}));
-        if (std::find(vector_names_.begin(), vector_names_.end(), op.vector) ==
-            vector_names_.end()) {
+        if (std::find(defined_vectors_.begin(), defined_vectors_.end(), op.vector) ==
+            defined_vectors_.end()) {
           t.fail("vector", "vector " + std::to_string(op.vector) + " has no handler",
                  "define it in `vectors = [{ vector = N, name = \"...\", cycles = N }]`");
         }
@@ -214,10 +214,7 @@ class Loader {
 
   Scenario& out_;
   std::map<std::string, std::uint32_t> by_name_;
-  std::vector<std::uint8_t> vector_names_;
-
- public:
-  static constexpr int kSelfTarget = -2;
+  std::vector<std::uint8_t> defined_vectors_;
 };
 
 }  // namespace

@@ -44,12 +44,15 @@ enum class OpKind : std::uint8_t {
   SetTpr,        // write the task-priority register
 };
 
+// Op::target for "self": the CPU running the op (XCALL_ALL is -1).
+inline constexpr int kSelfTarget = -2;
+
 struct Op {
   OpKind kind{};
   config::Position where;
   std::uint64_t cycles = 0, min_cycles = 0, max_cycles = 0;
   std::uint64_t count = 0;
-  int target = 0;           // Xcall/XcallPrivate; -1 = XCALL_ALL, -2 = self
+  int target = 0;           // Xcall/XcallPrivate; or XCALL_ALL, or kSelfTarget
   CpuList mask;             // XcallMask/XcallAny
   std::uint32_t func = 0;   // index into Scenario::functions
   std::uint32_t flags = 0;  // XCALL_TYPE_*
