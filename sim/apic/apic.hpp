@@ -149,7 +149,12 @@ class InterruptController {
   // RFLAGS.IF is the host's business.
   int highest_deliverable(int cpu) const;
   int acknowledge(int cpu, Time t);  // INTA: IRR -> ISR for that vector; returns it or -1
-  void write_eoi(int cpu, Time t);   // clears the highest ISR bit (SEM-49)
+  // INTA of a vector the CPU chose earlier (a paravirtual dispatch from a
+  // published view): IRR -> ISR if `vector` is pending and its class exceeds
+  // the PPR class, even if a higher one arrived since; false (nothing
+  // changes) otherwise.
+  bool acknowledge_vector(int cpu, Time t, std::uint8_t vector);
+  void write_eoi(int cpu, Time t);  // clears the highest ISR bit (SEM-49)
   void write_tpr(int cpu, std::uint8_t tpr);
   std::uint8_t tpr(int cpu) const { return state(cpu).tpr; }
   std::uint8_t ppr(int cpu) const;
@@ -209,6 +214,7 @@ class InterruptController {
     check_cpu(cpu);
     return cpus_[static_cast<std::size_t>(cpu)];
   }
+  void dispatch(int cpu, std::uint8_t vector, Time t);  // IRR -> ISR, counted and emitted
   void check_not_notifying() const {
     if (notifying_) [[unlikely]]
       throw_notifying();

@@ -169,10 +169,20 @@ int InterruptController::highest_deliverable(int cpu) const {
 }
 
 int InterruptController::acknowledge(int cpu, Time t) {
-  CpuState& s = mutable_state(cpu);
   const int v = highest_deliverable(cpu);
-  if (v < 0) return -1;
-  const auto vector = static_cast<std::uint8_t>(v);
+  if (v >= 0) dispatch(cpu, static_cast<std::uint8_t>(v), t);
+  return v;
+}
+
+bool InterruptController::acknowledge_vector(int cpu, Time t, std::uint8_t vector) {
+  const CpuState& s = state(cpu);
+  if (!s.irr.test(vector) || priority_class(vector) <= priority_class(ppr(cpu))) return false;
+  dispatch(cpu, vector, t);
+  return true;
+}
+
+void InterruptController::dispatch(int cpu, std::uint8_t vector, Time t) {
+  CpuState& s = mutable_state(cpu);
   s.irr.reset(vector);
   s.isr.set(vector);
   ++s.counters.dispatched;
@@ -181,10 +191,9 @@ int InterruptController::acknowledge(int cpu, Time t) {
     e.kind = EventKind::Dispatched;
     e.time = t;
     e.cpu = cpu;
-    e.vector = v;
+    e.vector = vector;
     emit(e);
   }
-  return v;
 }
 
 void InterruptController::write_eoi(int cpu, Time t) {

@@ -136,3 +136,23 @@ TEST_CASE("SEM-33: with EOI at handler entry, a same-vector IPI during the handl
   CHECK(apic.highest_deliverable(1) == 0xFC);
   CHECK(apic.acknowledge(1, 2) == 0xFC);
 }
+
+TEST_CASE("SEM-47: acknowledge_vector dispatches a chosen pending vector above PPR only",
+          "[unit]") {
+  Rig rig(ApicMode::XApic);
+  auto& apic = rig.apic;
+  CHECK_FALSE(apic.acknowledge_vector(1, 5, 0x51));  // not pending: nothing changes
+  CHECK(apic.isr(1).highest() == -1);
+
+  pend(rig, 0x51);
+  pend(rig, 0x91);  // arrived after the CPU chose 0x51 from an older view
+  REQUIRE(apic.acknowledge_vector(1, 6, 0x51));
+  CHECK(apic.isr(1).test(0x51));
+  CHECK_FALSE(apic.irr(1).test(0x51));
+  CHECK(apic.highest_deliverable(1) == 0x91);  // the higher class can still nest
+
+  pend(rig, 0x52);  // class 5 == ISR's class 5: masked by PPR
+  CHECK_FALSE(apic.acknowledge_vector(1, 7, 0x52));
+  CHECK(apic.irr(1).test(0x52));
+  CHECK(apic.counters(1).dispatched == 1);
+}
