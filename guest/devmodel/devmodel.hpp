@@ -171,6 +171,22 @@ class DevmodelCpu {
     return kTimeout;
   }
 
+  // Paravirtual INTA (protocol 2): if the host's view is consistent and
+  // already reflects every request this CPU posted, Slot::next_vector is the
+  // vector an INTA would return now (only this CPU's own requests can make it
+  // undeliverable). Dispatch it without a round trip: post Op::IntaPosted,
+  // served with the next doorbell (the handler's EOI rings it). kNoVector
+  // when the view is not current or names nothing: use inta().
+  int take_posted() {
+    const uint32_t v0 = detail::load(&slot_->view_seq);
+    const uint32_t ack = detail::load(&slot_->ack_seq);
+    const uint32_t next = detail::load(&slot_->next_vector);
+    if ((v0 & 1u) != 0 || detail::load(&slot_->view_seq) != v0) return kNoVector;
+    if (ack != head_ || next > 0xFFu) return kNoVector;
+    if (post(shm::Op::IntaPosted, next) == 0) return kTimeout;
+    return static_cast<int>(next);
+  }
+
   bool eoi() {
     if (post(shm::Op::Eoi) == 0) return false;
     ring();

@@ -87,22 +87,34 @@ uint64_t assign_bar(PciAddr a, int bar, uint64_t& next, uint64_t* size_out = nul
   return base;
 }
 
+void dispatch(dm::DevmodelCpu& cpu, const Frame& frame, int v) {
+  const IrqHandler h = irq_handler(static_cast<uint8_t>(v));
+  Frame f = frame;
+  f.vector = static_cast<uint64_t>(v);
+  if (h != nullptr) {
+    h(f);
+  } else {
+    cpu.eoi();
+    count_unexpected_irq(f.vector);
+  }
+}
+
 void on_msix(Frame& frame) {
   lapic_eoi();  // QEMU's LAPIC: a signal raised while we run is taken after iretq
   dm::DevmodelCpu& cpu = g_cpu[this_cpu()];
+  // Fast path: the host's view names the vector, no INTA round trip. One
+  // vector per signal: serving the posted INTA re-arms the host's signal.
+  const int posted = cpu.take_posted();
+  if (posted == dm::kTimeout) fail("no room to post an INTA to the device model");
+  if (posted != dm::kNoVector) {
+    dispatch(cpu, frame, posted);
+    return;
+  }
   for (int i = 0; i < kMaxVectorsPerSignal; ++i) {
     const int v = cpu.inta();
     if (v == dm::kNoVector) return;
     if (v == dm::kTimeout) fail("no answer from the device model to INTA");
-    const IrqHandler h = irq_handler(static_cast<uint8_t>(v));
-    Frame f = frame;
-    f.vector = static_cast<uint64_t>(v);
-    if (h != nullptr) {
-      h(f);
-    } else {
-      cpu.eoi();
-      count_unexpected_irq(f.vector);
-    }
+    dispatch(cpu, frame, v);
   }
 }
 

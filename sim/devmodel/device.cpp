@@ -105,6 +105,9 @@ Device::Device(const machine::MachineConfig& config, std::span<std::byte> region
 
   const auto cpus = static_cast<std::size_t>(n);
   acked_.assign(cpus, 0);
+  heads_.assign(cpus, 0);
+  seen_.assign(cpus, 0);
+  next_.assign(cpus, std::nullopt);
   trace_tail_.assign(cpus, 0);
   clock_.assign(cpus, 0);
   inta_vector_.assign(cpus, shm::kNoVector);
@@ -165,7 +168,7 @@ const std::vector<int>& Device::process() {
   latch_guest_clock();
   signals_.clear();
   const int n = cpu_count();
-  for (int cpu = 0; cpu < n; ++cpu) serve(cpu);
+  serve_all();
   for (int cpu = 0; cpu < n; ++cpu) {
     if (dirty_[static_cast<std::size_t>(cpu)]) publish_view(cpu);
   }
@@ -213,33 +216,6 @@ std::uint64_t Device::model_time(int cpu, std::uint64_t tsc) {
   return now;
 }
 
-void Device::serve(int cpu) {
-  const auto i = static_cast<std::size_t>(cpu);
-  shm::Slot* s = slot(cpu);
-  const std::uint32_t head = load_acquire(&s->req_head);
-  const std::uint32_t pending = head - acked_[i];
-  if (pending == 0) return;
-  dirty_[i] = 1;
-  if (pending > shm::kRequestEntries) {
-    stats_.requests += pending;
-    reject(cpu, shm::Reject::RingOverflow, head, pending);
-    acked_[i] = head;  // resynchronize: everything up to head is dropped
-    return;
-  }
-  for (std::uint32_t k = 1; k <= pending; ++k) {
-    const std::uint32_t seq = acked_[i] + 1;
-    const shm::Request copy = detail::copy_request(&s->ring[seq % shm::kRequestEntries]);
-    const Decoded d = decode_request(copy, seq);
-    ++stats_.requests;
-    if (d.reject != shm::Reject::None) {
-      reject(cpu, d.reject, seq, d.detail);
-    } else {
-      apply(cpu, d.command);
-    }
-    acked_[i] = seq;
-  }
-}
-
 void Device::apply(int cpu, const Command& c) {
   const auto i = static_cast<std::size_t>(cpu);
   const std::uint64_t t = model_time(cpu, c.tsc);
@@ -283,6 +259,20 @@ void Device::apply(int cpu, const Command& c) {
       signalled_[i] = 0;  // the guest took its interrupt: signal again when needed
       break;
     }
+    case shm::Op::IntaPosted: {
+      const auto v = static_cast<std::uint8_t>(c.arg0);
+      const int highest = apic_.highest_deliverable(cpu);
+      if (!apic_.acknowledge_vector(cpu, t, v)) {
+        reject(cpu, shm::Reject::BadInta, c.seq, c.arg0);
+      } else {
+        ++stats_.intas_posted;
+        if (highest != v) ++stats_.inta_races;
+      }
+      inta_vector_[i] = v;
+      inta_seq_[i] = c.seq;
+      signalled_[i] = 0;
+      break;
+    }
     case shm::Op::None:
       break;  // decode_request never returns it
   }
@@ -308,6 +298,8 @@ void Device::publish_view(int cpu) {
   store_relaxed(&s->last_reject, last_reject_[i]);
   store_relaxed(&s->model_time, clock_[i]);
   store_relaxed(&s->icr_idle_at, apic_.icr_idle_at(cpu));
+  const int next = apic_.highest_deliverable(cpu);
+  store_relaxed(&s->next_vector, next < 0 ? shm::kNoVector : static_cast<std::uint32_t>(next));
   const auto put = [](std::uint32_t* dst, const apic::VectorSet& set) {
     for (std::size_t w = 0; w < 4; ++w) {
       const std::uint64_t word = set.words()[w];

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,6 +51,10 @@ struct Stats {
   std::uint64_t signals = 0;       // CPUs returned by process()
   std::uint64_t clock_clamps = 0;  // guest TSC went backwards or past kMaxModelTime
   std::uint64_t intas = 0, inta_empty = 0;
+  // Op::IntaPosted: served, and served although a higher vector had arrived
+  // since the guest's view (the later one nests or waits, as it would had it
+  // arrived just after the INTA cycle).
+  std::uint64_t intas_posted = 0, inta_races = 0;
   // From the APIC model: IRR set / absorbed by IRR coalescing at a receiver,
   // rejected writes and receive errors (Error events), writes reaching no CPU.
   std::uint64_t delivered = 0, coalesced = 0, apic_errors = 0, unroutable_writes = 0;
@@ -107,7 +112,10 @@ class Device {
   struct CpuClock {
     std::uint64_t now = 0;
   };
-  void serve(int cpu);
+  // serve.cpp
+  void serve_all();
+  void scan(int cpu);
+  const Command* peek(int cpu);
   void apply(int cpu, const Command& c);
   void publish_view(int cpu);
   void reject(int cpu, shm::Reject why, std::uint32_t seq, std::uint32_t detail);
@@ -127,7 +135,9 @@ class Device {
   std::uint32_t guest_tsc_khz_ = 0;  // latched when the guest declares itself ready
   bool clock_latched_ = false;
 
-  std::vector<std::uint32_t> acked_;  // host's own copy of each slot's ack_seq
+  std::vector<std::uint32_t> acked_;          // host's own copy of each slot's ack_seq
+  std::vector<std::uint32_t> heads_, seen_;   // req_head at the latest / the previous scan
+  std::vector<std::optional<Command>> next_;  // each CPU's next request, validated
   std::vector<std::uint32_t> trace_tail_;
   std::vector<std::uint64_t> clock_;
   std::vector<std::uint32_t> inta_vector_, inta_seq_, rejects_, last_reject_;

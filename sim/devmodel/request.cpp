@@ -29,6 +29,7 @@ Decoded decode_request(const shm::Request& c, std::uint32_t expected_seq) {
       break;  // every bit pattern goes to the APIC model, which reports invalid ones
     case shm::Op::SelfIpi:
     case shm::Op::TprWrite:
+    case shm::Op::IntaPosted:
       if (c.arg0 > 0xFF) return reject(shm::Reject::ReservedBits, c.arg0);
       if (c.arg1 != 0) return reject(shm::Reject::ReservedBits, c.arg1);
       break;
@@ -91,6 +92,8 @@ std::string_view to_string(shm::Op op) {
       return "dfr-write";
     case shm::Op::Inta:
       return "inta";
+    case shm::Op::IntaPosted:
+      return "inta-posted";
   }
   return "unknown-op";
 }
@@ -113,6 +116,8 @@ std::string_view to_string(shm::Reject reject) {
       return "register absent in this APIC mode";
     case shm::Reject::TraceOverflow:
       return "trace ring overflow";
+    case shm::Reject::BadInta:
+      return "posted INTA of a vector that is not pending above the PPR";
   }
   return "unknown rejection";
 }
@@ -127,7 +132,7 @@ std::string_view fix_for(shm::Reject reject) {
     case shm::Reject::StaleSeq:
       return "store seq = req_head + 1 in ring[seq % 16] before publishing req_head = seq";
     case shm::Reject::UnknownOp:
-      return "use an op from devmodel-protocol.md (1..8)";
+      return "use an op from devmodel-protocol.md (1..9)";
     case shm::Reject::ReservedBits:
       return "write 0 to flags, reserved and every argument bit the op does not define";
     case shm::Reject::RingOverflow:
@@ -137,6 +142,9 @@ std::string_view fix_for(shm::Reject reject) {
     case shm::Reject::TraceOverflow:
       return "drop records (and count them in RingHeader::dropped) while head - tail == "
              "capacity";
+    case shm::Reject::BadInta:
+      return "post IntaPosted only with Slot::next_vector from a consistent view whose ack_seq "
+             "equals your req_head; otherwise use Inta";
   }
   return "";
 }

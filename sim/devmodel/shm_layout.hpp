@@ -1,6 +1,6 @@
 // Contract: the shared-memory layout between the xcallsim device model (the
 // host, ivshmem peer 0) and the bare-metal guest (docs/devmodel-protocol.md,
-// version 1). This header is the wire format: freestanding (only <stdint.h>
+// version 2). This header is the wire format: freestanding (only <stdint.h>
 // and <stddef.h>), no std headers, no functions with side effects, so the
 // guest includes the very same file. Every offset and size is pinned by a
 // static_assert; every numeric id (ops, rejections, states) is never reused
@@ -21,10 +21,10 @@
 namespace xcallsim::devmodel::shm {
 
 inline constexpr uint64_t kMagic = 0x4C444D5645444358ull;  // ASCII "XCDEVMDL", little-endian
-inline constexpr uint16_t kVersion = 1;
-inline constexpr uint32_t kHeaderSize = 4096;    // the header page
-inline constexpr uint32_t kSlotSize = 1024;      // one per CPU, from Header::slot_offset
-inline constexpr uint32_t kRequestEntries = 16;  // per-CPU request ring (power of two)
+inline constexpr uint16_t kVersion = 2;                    // 2: Op::IntaPosted, Slot::next_vector
+inline constexpr uint32_t kHeaderSize = 4096;              // the header page
+inline constexpr uint32_t kSlotSize = 1024;                // one per CPU, from Header::slot_offset
+inline constexpr uint32_t kRequestEntries = 16;            // per-CPU request ring (power of two)
 inline constexpr uint32_t kRingHeaderSize = 128;
 inline constexpr uint32_t kTraceEntrySize = 32;  // = the trace file's record (trace-format.md)
 inline constexpr uint32_t kMaxCpus = 256;
@@ -45,17 +45,18 @@ inline constexpr uint32_t kNoVector = 0xFFFFFFFFu;
 
 // Request::op. Never reuse or renumber.
 enum class Op : uint16_t {
-  None = 0,      // invalid (an unwritten entry)
-  IcrWrite = 1,  // arg0 = ICR low; arg1 = xAPIC ICR2 (dest << 24) / x2APIC dest
-  SelfIpi = 2,   // arg0 = vector (x2APIC SELF IPI MSR), arg1 = 0
-  Eoi = 3,       // arg0 = arg1 = 0
-  TprWrite = 4,  // arg0 = TPR (0..255), arg1 = 0
-  EsrWrite = 5,  // latch the accumulated ESR into Slot::esr; args 0
-  LdrWrite = 6,  // arg0 = LDR (xAPIC only), arg1 = 0
-  DfrWrite = 7,  // arg0 = DFR (xAPIC only), arg1 = 0
-  Inta = 8,      // the CPU took its MSI-X: dispatch the highest deliverable vector
+  None = 0,        // invalid (an unwritten entry)
+  IcrWrite = 1,    // arg0 = ICR low; arg1 = xAPIC ICR2 (dest << 24) / x2APIC dest
+  SelfIpi = 2,     // arg0 = vector (x2APIC SELF IPI MSR), arg1 = 0
+  Eoi = 3,         // arg0 = arg1 = 0
+  TprWrite = 4,    // arg0 = TPR (0..255), arg1 = 0
+  EsrWrite = 5,    // latch the accumulated ESR into Slot::esr; args 0
+  LdrWrite = 6,    // arg0 = LDR (xAPIC only), arg1 = 0
+  DfrWrite = 7,    // arg0 = DFR (xAPIC only), arg1 = 0
+  Inta = 8,        // the CPU took its MSI-X: dispatch the highest deliverable vector
+  IntaPosted = 9,  // the CPU took its MSI-X and dispatched arg0 = Slot::next_vector itself
 };
-inline constexpr uint16_t kMaxOp = 8;
+inline constexpr uint16_t kMaxOp = 9;
 
 // Why the host refused a request or ring (Slot::last_reject, Stats). Never
 // reuse or renumber. Requests that reach the APIC model and are invalid there
@@ -69,8 +70,9 @@ enum class Reject : uint32_t {
   RingOverflow = 5,   // req_head ran more than kRequestEntries ahead of ack_seq
   ModeMismatch = 6,   // register absent in this APIC mode (hardware: #GP)
   TraceOverflow = 7,  // trace ring head ran more than capacity ahead of tail
+  BadInta = 8,        // Op::IntaPosted of a vector that is not pending above the PPR
 };
-inline constexpr uint32_t kRejectKinds = 8;
+inline constexpr uint32_t kRejectKinds = 9;
 
 // Header page at offset 0.
 struct Header {
@@ -137,13 +139,14 @@ struct Slot {
   uint32_t dfr;              // 0x328 modelled DFR (x2APIC: 0)
   uint32_t rejects;          // 0x32C requests of this CPU rejected so far (saturating)
   uint32_t last_reject;      // 0x330 Reject of the latest rejection
-  uint32_t view_seq;         // 0x334 odd while the host rewrites 0x304..0x39F
+  uint32_t view_seq;         // 0x334 odd while the host rewrites 0x304..0x3AB
   uint64_t model_time;       // 0x338 model cycle time of the last request consumed
   uint32_t irr[8];           // 0x340 IRR, vectors 32 i .. 32 i + 31 in irr[i]
   uint32_t isr[8];           // 0x360
   uint32_t tmr[8];           // 0x380
   uint64_t icr_idle_at;      // 0x3A0 model time the xAPIC delivery status clears (modelled busy)
-  uint8_t reserved_h[0x58];  // 0x3A8..0x3FF
+  uint32_t next_vector;      // 0x3A8 highest deliverable vector in this view, or kNoVector
+  uint8_t reserved_h[0x54];  // 0x3AC..0x3FF
 };
 
 // One trace record in a ring: the trace file's record layout
@@ -240,6 +243,7 @@ static_assert(offsetof(Slot, irr) == 0x340);
 static_assert(offsetof(Slot, isr) == 0x360);
 static_assert(offsetof(Slot, tmr) == 0x380);
 static_assert(offsetof(Slot, icr_idle_at) == 0x3A0);
+static_assert(offsetof(Slot, next_vector) == 0x3A8);
 static_assert(sizeof(TraceEntry) == kTraceEntrySize);
 static_assert(offsetof(TraceEntry, kind) == 0x08);
 static_assert(offsetof(TraceEntry, a) == 0x10);

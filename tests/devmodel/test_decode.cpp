@@ -52,7 +52,7 @@ TEST_CASE("decode rejects a stale or future sequence number", "[unit][devmodel]"
 TEST_CASE("decode rejects unknown ops", "[unit][devmodel]") {
   shm::Request r{};
   r.seq = 1;
-  for (std::uint16_t op : {std::uint16_t{0}, std::uint16_t{9}, std::uint16_t{0xFFFF}}) {
+  for (std::uint16_t op : {std::uint16_t{0}, std::uint16_t{10}, std::uint16_t{0xFFFF}}) {
     r.op = op;
     INFO("op " << op);
     CHECK(decode_request(rechecked(r), 1).reject == Reject::UnknownOp);

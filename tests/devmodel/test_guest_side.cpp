@@ -106,3 +106,81 @@ TEST_CASE("guest side: trace records reach the host in model time", "[unit][devm
   }
   CHECK(g.client.ring(1)->dropped == 0);
 }
+
+TEST_CASE("guest side: a posted INTA dispatches the view's vector without a round trip",
+          "[unit][devmodel]") {
+  Harness h(make_machine(ApicMode::XApic, 4));
+  GuestRig g(h, 4);
+  REQUIRE(gdm::attach(g.port, 4) == gdm::AttachStatus::Ok);
+  gdm::DevmodelCpu cpu[4];
+  for (int k = 0; k < 4; ++k) {
+    cpu[k].init(&g.port, k);
+    cpu[k].set_ready(static_cast<std::uint32_t>(k));
+  }
+  gdm::publish_guest_ready(g.port, 2'000'000, 4, 1);
+  const auto dest = [&](int k) { return cpu[0].apic_id_of(k) << 24; };
+
+  REQUIRE(cpu[0].icr_write(0x51, dest(3)));
+  REQUIRE(g.client.wait_vector(3));
+  REQUIRE(cpu[3].take_posted() == 0x51);
+  CHECK(cpu[3].slot()->req_head != cpu[3].slot()->ack_seq);  // posted, not yet served
+  CHECK(g.client.irr(3, 0x51));
+
+  // A higher class sent at an earlier TSC (so served first) arrives after the
+  // guest chose 0x51: the model dispatches the guest's choice, counts the race
+  // and signals again for 0x91.
+  const std::uint32_t seq = g.client.next_seq(1);
+  g.client.post_raw(1, make_request(seq, shm::Op::IcrWrite, 0x91, dest(3), /*tsc=*/1), seq);
+  g.client.ring_doorbell();
+  REQUIRE(g.client.wait_ack(1, seq));
+  REQUIRE(h.wait_stats([](const ServerStats& s) { return s.device.intas_posted == 1; }));
+  CHECK(h.server().stats().device.inta_races == 1);
+  CHECK(g.client.isr(3, 0x51));
+  REQUIRE(g.client.wait_vector(3));
+  CHECK(cpu[3].take_posted() == 0x91);  // nests above 0x51's class
+  REQUIRE(cpu[3].eoi());
+  REQUIRE(cpu[3].eoi());
+  REQUIRE(cpu[3].wait_ack(cpu[3].slot()->req_head));
+  CHECK_FALSE(g.client.isr(3, 0x51));
+  CHECK_FALSE(g.client.isr(3, 0x91));
+  CHECK(h.server().stats().device.intas_posted == 2);
+
+  // A view that does not yet reflect this CPU's own request is not used.
+  REQUIRE(cpu[0].icr_write(0x61, dest(2)));
+  REQUIRE(g.client.wait_vector(2));
+  REQUIRE(cpu[2].post(shm::Op::TprWrite, 0x70) != 0);  // unserved: would mask 0x61
+  CHECK(cpu[2].take_posted() == gdm::kNoVector);
+  cpu[2].ring();
+  REQUIRE(cpu[2].wait_ack(cpu[2].slot()->req_head));
+  CHECK(cpu[2].take_posted() == gdm::kNoVector);  // served: TPR class 7 masks class 6
+  CHECK(cpu[2].write_tpr(0));
+  REQUIRE(cpu[2].wait_ack(cpu[2].slot()->req_head));
+  CHECK(cpu[2].take_posted() == 0x61);
+  CHECK(h.server().stats().device.total_rejected() == 0);
+}
+
+TEST_CASE("guest side: one pass serves CPUs in TSC order, so a posted INTA precedes a later ICR",
+          "[unit][devmodel]") {
+  Harness h(make_machine(ApicMode::XApic, 4));
+  GuestRig g(h, 4);
+  REQUIRE(gdm::attach(g.port, 4) == gdm::AttachStatus::Ok);
+  gdm::DevmodelCpu cpu[4];
+  for (int k = 0; k < 4; ++k) {
+    cpu[k].init(&g.port, k);
+    cpu[k].set_ready(static_cast<std::uint32_t>(k));
+  }
+  gdm::publish_guest_ready(g.port, 2'000'000, 4, 1);
+  const std::uint32_t dest3 = cpu[0].apic_id_of(3) << 24;
+
+  REQUIRE(cpu[0].icr_write(0xfb, dest3));
+  REQUIRE(g.client.wait_vector(3));
+  REQUIRE(cpu[3].take_posted() == 0xfb);  // posted, unserved (CPU 3 > CPU 0 in index order)
+  // The same vector again, later in guest time: served after the INTA, it is
+  // a new delivery, not IRR coalescing (serving CPU 0 first would coalesce).
+  REQUIRE(cpu[0].icr_write(0xfb, dest3));
+  REQUIRE(cpu[0].wait_ack(cpu[0].slot()->req_head));
+  CHECK(h.server().stats().device.coalesced == 0);
+  CHECK(h.server().stats().device.delivered == 2);
+  CHECK(g.client.isr(3, 0xfb));
+  CHECK(g.client.irr(3, 0xfb));
+}

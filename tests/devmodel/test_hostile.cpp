@@ -113,6 +113,29 @@ TEST_CASE("hostile: reserved bits and registers absent in the APIC mode", "[unit
   }
 }
 
+TEST_CASE("hostile: a posted INTA of a vector not pending above the PPR is refused",
+          "[unit][devmodel]") {
+  Harness h(make_machine(ApicMode::XApic, 4));
+  Client c(h.server().socket_path(), 4);
+  c.ready_all();
+  c.call(2, shm::Op::IntaPosted, 0x80);  // nothing pending at all
+  CHECK(rejected(h, Reject::BadInta) == 1);
+  c.call(0, shm::Op::IcrWrite, 0x45, xapic_dest(c, 2));
+  REQUIRE(c.wait_vector(2));
+  c.call(2, shm::Op::TprWrite, 0x50);
+  c.call(2, shm::Op::IntaPosted, 0x45);   // pending, but masked by the TPR
+  c.call(2, shm::Op::IntaPosted, 0x1FF);  // not a vector
+  CHECK(rejected(h, Reject::BadInta) == 2);
+  CHECK(rejected(h, Reject::ReservedBits) == 1);
+  CHECK(c.irr(2, 0x45));  // nothing moved to ISR
+  CHECK_FALSE(c.isr(2, 0x45));
+  CHECK(reported(h, "posted INTA"));
+  c.call(2, shm::Op::TprWrite, 0);
+  CHECK(c.inta(2) == 0x45);
+  c.call(2, shm::Op::Eoi);
+  expect_ipi_works(c, 1, 2);
+}
+
 TEST_CASE("hostile: a request ring overflow drops the batch and resynchronizes",
           "[unit][devmodel]") {
   Harness h(make_machine(ApicMode::XApic, 4));
