@@ -207,12 +207,9 @@ class DevmodelCpu {
   }
 
   // The modelled APIC id of `cpu`: ICR destinations use these.
-  uint32_t apic_id_of(int cpu) const {
-    const shm::Header* h = header(*port_);
-    const auto* s = reinterpret_cast<const shm::Slot*>(port_->base + h->slot_offset +
-                                                       static_cast<uint64_t>(cpu) * h->slot_size);
-    return detail::load(&s->apic_id);
-  }
+  uint32_t apic_id_of(int cpu) const { return detail::load(&slot_of(cpu)->apic_id); }
+  // The modelled LDR of `cpu` (x2APIC: the derived cluster << 16 | bit).
+  uint32_t ldr_of(int cpu) const { return detail::load(&slot_of(cpu)->ldr); }
 
   // One trace record (time = guest TSC), or counted as dropped if the ring is full.
   void trace(uint16_t kind, uint32_t call, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
@@ -235,6 +232,11 @@ class DevmodelCpu {
   }
 
   shm::Slot* slot() const { return slot_; }
+  const shm::Slot* slot_of(int cpu) const {
+    const shm::Header* h = header(*port_);
+    return reinterpret_cast<const shm::Slot*>(port_->base + h->slot_offset +
+                                              static_cast<uint64_t>(cpu) * h->slot_size);
+  }
 
  private:
   const Port* port_ = nullptr;

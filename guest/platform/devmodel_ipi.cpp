@@ -34,6 +34,8 @@ volatile uint32_t* g_bar0;
 dm::Port g_port;
 dm::DevmodelCpu g_cpu[kMaxCpus];
 uint32_t g_model_apic_id[kMaxCpus];
+uint32_t g_model_ldr[kMaxCpus];
+bool g_x2apic;
 
 uint64_t now_tsc() {
   return rdtsc();
@@ -191,8 +193,10 @@ void devmodel_init(int cpus) {
   for (int k = 0; k < cpus; ++k) {
     g_cpu[k].init(&g_port, k);
     g_model_apic_id[k] = g_cpu[k].apic_id_of(k);
+    g_model_ldr[k] = g_cpu[k].ldr_of(k);
     g_cpu[k].set_ready(cpu_apic_id(k));
   }
+  g_x2apic = dm::header(g_port)->apic_mode == ::xcallsim::devmodel::shm::kApicModeX2Apic;
   const uint32_t ivposition = g_bar0[kRegIvPosition / 4];
   g_enabled = true;
   dm::publish_guest_ready(g_port, static_cast<uint32_t>(tsc_khz()), static_cast<uint32_t>(cpus),
@@ -225,6 +229,14 @@ void devmodel_eoi() {
 
 uint32_t devmodel_apic_id(int cpu) {
   return g_model_apic_id[cpu];
+}
+
+bool devmodel_x2apic() {
+  return g_enabled && g_x2apic;
+}
+
+uint32_t devmodel_logical_id(int cpu) {
+  return g_model_ldr[cpu];
 }
 
 }  // namespace guest

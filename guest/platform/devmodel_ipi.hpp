@@ -12,9 +12,12 @@
 //   last ICR write (every message delivered: docs/devmodel-protocol.md section 5);
 // - devmodel_eoi() EOIs the model's in-service vector (the 0xfb/0xfc
 //   handlers call it first, SEM-33);
-// - the MSI-X handler EOIs QEMU's LAPIC, asks the model for the vector to
-//   run (INTA) and runs that vector's IDT handler, until the model has none.
-// ICR destinations are the *modelled* APIC ids (devmodel_apic_id()).
+// - the MSI-X handler EOIs QEMU's LAPIC, takes the vector the model's view
+//   names (a posted INTA) or asks the model for it (INTA), and runs that
+//   vector's IDT handler.
+// ICR destinations are the *modelled* APIC ids (devmodel_apic_id()); when the
+// model is an x2APIC (launch --model-apic x2apic), the guest sends in x2APIC
+// cluster mode to the modelled logical ids (devmodel_logical_id()).
 #pragma once
 
 #include <stdint.h>
@@ -27,5 +30,7 @@ void devmodel_send(uint32_t lo, uint32_t hi);
 void devmodel_wait_icr_idle();
 void devmodel_eoi();
 uint32_t devmodel_apic_id(int cpu);
+bool devmodel_x2apic();  // the model's Header::apic_mode
+uint32_t devmodel_logical_id(int cpu);
 
 }  // namespace guest

@@ -11,17 +11,25 @@ namespace guest {
 
 namespace {
 
-// CPU number -> APIC IDs for the send policy (physical mode only needs
-// apic_id; logical ids are the xAPIC flat bitmap, unused here).
-// Through the device model, ICR destinations are the modelled APIC ids.
+// CPU number -> APIC IDs for the send policy. Through the device model, ICR
+// destinations are the modelled ids (its x2APIC: cluster logical ids).
 struct ApicIds {
   uint32_t apic_id(int cpu) const {
     return devmodel_enabled() ? devmodel_apic_id(cpu) : cpu_apic_id(cpu);
   }
-  uint32_t logical_id(int cpu) const { return 1u << (cpu & 7); }
+  uint32_t logical_id(int cpu) const {
+    return devmodel_x2apic() ? devmodel_logical_id(cpu) : 1u << (cpu & 7);
+  }
 };
 
-constexpr xc::x86::SendPolicy kPolicy{};  // xAPIC, physical, shorthands on
+// QEMU's LAPIC and the xAPIC model: physical destinations; the x2APIC model:
+// Linux's x2apic_cluster. Shorthands on (SEM-37).
+constexpr xc::x86::SendPolicy kXApicPolicy{};
+constexpr xc::x86::SendPolicy kX2ApicClusterPolicy{xc::x86::ApicMode::X2Apic,
+                                                   xc::x86::DestMode::LogicalCluster, true};
+const xc::x86::SendPolicy& policy() {
+  return devmodel_x2apic() ? kX2ApicClusterPolicy : kXApicPolicy;
+}
 
 // One IPI send: the policy's ICR writes are collected first so that the
 // IpiSend record (how, how many writes) precedes them, as in the simulator.
@@ -107,7 +115,7 @@ xc::WaitResult GuestPlatform::wait_until(const shared<uint32_t>& word, uint32_t 
 void GuestPlatform::arch_send_call_function_single_ipi(int cpu) {
   IcrBatch batch;
   const auto how = xc::x86::send_ipi_single<max_cpus>(
-      kPolicy, cpu, xc::x86::CALL_FUNCTION_SINGLE_VECTOR, ApicIds{}, batch);
+      policy(), cpu, xc::x86::CALL_FUNCTION_SINGLE_VECTOR, ApicIds{}, batch);
   perform(static_cast<uint32_t>(cpu), xc::x86::CALL_FUNCTION_SINGLE_VECTOR, how, batch);
 }
 
@@ -116,7 +124,8 @@ void GuestPlatform::arch_send_call_function_ipi_mask(const xc::cpumask<max_cpus>
   for (int c = 0; c < smp_nr_cpus(); ++c)
     if (guest::cpu_online(c)) online.set(c);
   IcrBatch batch;
-  const auto how = xc::x86::send_call_func_ipi(kPolicy, this_cpu(), mask, online, ApicIds{}, batch);
+  const auto how =
+      xc::x86::send_call_func_ipi(policy(), this_cpu(), mask, online, ApicIds{}, batch);
   // At most 16 CPUs: the mask travels as its bitmap (the host assigns ids).
   const auto bits = static_cast<uint32_t>(mask.words()[0]) & ~tk::kMaskTarget;
   perform(bits | tk::kMaskTarget, xc::x86::CALL_FUNCTION_VECTOR, how, batch);

@@ -24,6 +24,7 @@ constexpr int kExitInterrupted = 130;  // the shell's 128 + SIGINT
 struct LaunchArgs {
   qemu::LaunchOptions options;
   std::string ipi_path = "devmodel";
+  std::string model_apic = "xapic";
   std::string guest;
   std::string trace_file;
   bool dry_run = false;
@@ -97,6 +98,16 @@ int launch(LaunchArgs& args) {
   if (scenario == nullptr) {
     fmt::print(stderr, "xcallsim launch: {}\n",
                qemu::unknown_scenario_message(args.options.scenario));
+    return kExitBadInput;
+  }
+  args.options.model_apic =
+      args.model_apic == "x2apic" ? qemu::ModelApic::X2Apic : qemu::ModelApic::XApic;
+  if (args.options.model_apic == qemu::ModelApic::X2Apic &&
+      args.options.ipi_path != qemu::IpiPath::Devmodel) {
+    fmt::print(stderr,
+               "xcallsim launch: --model-apic x2apic models the device model's interrupt "
+               "controller; QEMU's own LAPIC (--ipi-path lapic) has no x2APIC under TCG; fix: "
+               "drop one of the two options\n");
     return kExitBadInput;
   }
   if (scenario->devmodel_only && args.options.ipi_path != qemu::IpiPath::Devmodel) {
@@ -211,6 +222,12 @@ void add_launch_command(CLI::App& app, int& status) {
                   "over ivshmem, docs/devmodel-protocol.md); lapic: through QEMU's own LAPIC "
                   "(the baseline)")
       ->check(CLI::IsMember({"lapic", "devmodel"}));
+  cmd->add_option("--model-apic", args->model_apic,
+                  "The device model's interrupt controller: xapic (default; physical "
+                  "destinations) or x2apic (cluster logical destinations, one ICR write per "
+                  "cluster as Linux's x2apic_cluster; QEMU 7.2's TCG has no x2APIC, the model "
+                  "does)")
+      ->check(CLI::IsMember({"xapic", "x2apic"}));
   cmd->add_flag("--icount", args->options.icount,
                 "Deterministic-ish instruction counting (-icount shift=0): single-threaded TCG, "
                 "guest TSC in virtual ns");

@@ -228,8 +228,10 @@ std::filesystem::path runtime_parent(const LaunchOptions& options) {
 
 // The modelled machine behind --ipi-path devmodel: configs/machines/qemu.toml
 // (the machine `launch` runs) cut to `cpus` cores, so that the device model's
-// costs match the preset its traces are compared against.
-machine::MachineConfig devmodel_machine(int cpus) {
+// costs match the preset its traces are compared against. An x2APIC model
+// uses cluster logical destinations (Linux's x2apic_cluster); the guest reads
+// the mode from the shared header and sends accordingly.
+machine::MachineConfig devmodel_machine(int cpus, ModelApic apic) {
   machine::MachineConfig c;
   c.name = "qemu-devmodel";
   c.source = "built in (configs/machines/qemu.toml)";
@@ -237,8 +239,9 @@ machine::MachineConfig devmodel_machine(int cpus) {
   c.topology.sockets = 1;
   c.topology.cores_per_socket = cpus;
   c.topology.threads_per_core = 1;
-  c.apic.mode = machine::ApicMode::XApic;
-  c.apic.dest_mode = machine::IpiDestMode::Physical;
+  const bool x2 = apic == ModelApic::X2Apic;
+  c.apic.mode = x2 ? machine::ApicMode::X2Apic : machine::ApicMode::XApic;
+  c.apic.dest_mode = x2 ? machine::IpiDestMode::LogicalCluster : machine::IpiDestMode::Physical;
   c.apic.use_shorthand = true;
   c.apic.costs.icr_write = 2860;
   c.apic.costs.delivery = {2860, 2860, 2860, 2860, 2860};
@@ -378,7 +381,7 @@ LaunchResult launch(const LaunchOptions& options) {
   // After the Loop (its io_context) so it is destroyed first.
   std::unique_ptr<devmodel::Server> server;
   std::vector<trace::Record> device_records;
-  const machine::MachineConfig machine = devmodel_machine(options.cpus);
+  const machine::MachineConfig machine = devmodel_machine(options.cpus, options.model_apic);
   if (options.ipi_path == IpiPath::Devmodel) {
     devmodel::ServerOptions so;
     so.runtime_parent = runtime_parent(options);

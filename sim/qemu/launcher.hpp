@@ -37,10 +37,14 @@ namespace xcallsim::qemu {
 
 // How the guest's xcall IPIs travel (the guest's kernel command line `ipi=`).
 enum class IpiPath { Lapic, Devmodel };
+// The interrupt controller the device model models (IpiPath::Devmodel only;
+// QEMU's own LAPIC stays an xAPIC either way: TCG has no x2APIC).
+enum class ModelApic { XApic, X2Apic };
 
 struct LaunchOptions {
   int cpus = 4;  // 1..16
   IpiPath ipi_path = IpiPath::Lapic;
+  ModelApic model_apic = ModelApic::XApic;  // xAPIC physical / x2APIC cluster logical
   std::string scenario = "pingpong";
   std::uint64_t iters = 0, burst = 0;  // 0: the guest's defaults (100, 4)
   bool icount = false;                 // -icount shift=0,sleep=off,align=off

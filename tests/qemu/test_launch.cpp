@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <bit>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -168,6 +169,54 @@ TEST_CASE("devmodel launch apic-coalesce shows IRR coalescing and priority order
   CHECK(low_coalesced == 2);
   CHECK(high_delivered == 1);
   CHECK(entries == std::vector<std::uint32_t>{kHigh, kLow});
+  require_nothing_left(scratch);
+}
+
+// An x2APIC model (which QEMU's TCG LAPIC cannot be): the guest reads the
+// mode from the shared header and sends as Linux's x2apic_cluster does, so a
+// mask of several CPUs leaves as one logical ICR write per cluster that the
+// model fans out (SEM-45). cond at 8 vCPUs: smp_xcall_mask_cond to the even
+// CPUs {2, 4, 6} from CPU 0.
+TEST_CASE("devmodel launch with an x2APIC model shows cluster multicast in the trace", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("dm-x2apic");
+  const auto trace_file = scratch.file("t.trace").string();
+  const Result r =
+      run_xcallsim(scratch, {"launch", "--cpus", "8", "--scenario", "cond", "--iters", "3",
+                             "--model-apic", "x2apic", "--timeout", "60", "--trace", trace_file});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  CHECK(xcallsim::replay::verify(f.trace).empty());
+  constexpr std::uint32_t kLogical = 1u << 11;  // ICR destination mode
+  std::size_t multicast_sends = 0, multicast_writes = 0, physical_writes = 0;
+  for (const auto& rec : f.trace.records) {
+    if (rec.kind == trace::Kind::IpiSend &&
+        rec.c == static_cast<std::uint32_t>(trace::SendHow::ClusterMulticast))
+      ++multicast_sends;
+    if (rec.kind != trace::Kind::IcrWrite || (rec.a & 0xC0000u) != 0) continue;  // no shorthand
+    if ((rec.a & kLogical) == 0) {
+      ++physical_writes;
+      continue;
+    }
+    const std::uint32_t bits = rec.b & 0xFFFFu;  // x2APIC logical id: cluster << 16 | bitmap
+    CHECK(rec.b >> 16 == 0);                     // 8 CPUs: one cluster of 16
+    CHECK(rec.c == static_cast<std::uint32_t>(std::popcount(bits)));  // messages fanned out
+    multicast_writes += std::popcount(bits) > 1;
+  }
+  CHECK(multicast_sends > 0);
+  CHECK(multicast_writes > 0);
+  CHECK(physical_writes == 0);  // unicasts are cluster writes of one bit too
+  require_nothing_left(scratch);
+}
+
+TEST_CASE("launch refuses --model-apic x2apic on the lapic path", "[qemu]") {
+  Scratch scratch("reject-x2apic");
+  const Result r = run_xcallsim(scratch, {"launch", "--cpus", "2", "--scenario", "pingpong",
+                                          "--ipi-path", "lapic", "--model-apic", "x2apic"});
+  INFO(r.out << r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("has no x2APIC under TCG") != std::string::npos);
   require_nothing_left(scratch);
 }
 
