@@ -78,6 +78,9 @@ std::vector<std::string> qemu_command(const LaunchOptions& options, const std::s
                      (devmodel_socket.empty() ? std::string("<devmodel-socket>") : devmodel_socket),
                  "-device", fmt::format("ivshmem-doorbell,chardev=ivs,vectors={}", options.cpus)});
   }
+  // QEMU dies with us even if we are SIGKILLed (no cleanup runs then):
+  // PR_SET_PDEATHSIG, kept across nice's and QEMU's exec (util-linux setpriv).
+  argv.insert(argv.begin(), {"setpriv", "--pdeathsig", "KILL", "--"});
   return argv;
 }
 

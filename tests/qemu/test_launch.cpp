@@ -322,6 +322,26 @@ TEST_CASE("launch survives QEMU being killed mid-run", "[qemu]") {
   require_nothing_left(scratch);
 }
 
+// Nothing can clean up after a SIGKILL of xcallsim itself, but QEMU must not
+// run on (its parent-death signal); the run directory is left for the caller.
+TEST_CASE("QEMU does not outlive a SIGKILLed launch", "[qemu]") {
+  SKIP_WITHOUT_QEMU();
+  Scratch scratch("launch-killed");
+  const pid_t pid =
+      start(scratch, {"launch", "--cpus", "2", "--scenario", "hang", "--timeout", "30"});
+  REQUIRE(wait_for_qemu_child(pid, 10));
+  REQUIRE_FALSE(processes_mentioning(scratch.runtime().string()).empty());
+  ::kill(pid, SIGKILL);
+  finish(scratch, pid);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = processes_mentioning(scratch.runtime().string()).empty();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(gone);
+  for (pid_t q : processes_mentioning(scratch.runtime().string())) ::kill(q, SIGKILL);
+}
+
 TEST_CASE("launch stops cleanly on Ctrl-C", "[qemu]") {
   SKIP_WITHOUT_QEMU();
   Scratch scratch("sigint");
