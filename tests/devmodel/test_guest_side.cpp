@@ -32,6 +32,17 @@ struct GuestRig {
     port.relax = [] { std::this_thread::yield(); };
     port.spin_limit = 2'000'000;
   }
+  // What devmodel_init() does: attach, one DevmodelCpu per CPU, ready.
+  template <int N>
+  bool bring_up(gdm::DevmodelCpu (&cpu)[N]) {
+    if (gdm::attach(port, N) != gdm::AttachStatus::Ok) return false;
+    for (int k = 0; k < N; ++k) {
+      cpu[k].init(&port, k);
+      cpu[k].set_ready(static_cast<std::uint32_t>(k));
+    }
+    gdm::publish_guest_ready(port, 2'000'000, N, 1);
+    return true;
+  }
   Client client;
   gdm::Port port;
 };
@@ -52,13 +63,8 @@ TEST_CASE("guest side: ready handshake, IPI, INTA, EOI and ESR through the serve
           "[unit][devmodel]") {
   Harness h(make_machine(ApicMode::XApic, 4));
   GuestRig g(h, 4);
-  REQUIRE(gdm::attach(g.port, 4) == gdm::AttachStatus::Ok);
   gdm::DevmodelCpu cpu[4];
-  for (int k = 0; k < 4; ++k) {
-    cpu[k].init(&g.port, k);
-    cpu[k].set_ready(static_cast<std::uint32_t>(k));
-  }
-  gdm::publish_guest_ready(g.port, 2'000'000, 4, 1);
+  REQUIRE(g.bring_up(cpu));
 
   REQUIRE(cpu[0].icr_write(0xfc, cpu[0].apic_id_of(3) << 24));
   REQUIRE(g.client.wait_vector(3));  // MSI-X 3
@@ -111,13 +117,8 @@ TEST_CASE("guest side: a posted INTA dispatches the view's vector without a roun
           "[unit][devmodel]") {
   Harness h(make_machine(ApicMode::XApic, 4));
   GuestRig g(h, 4);
-  REQUIRE(gdm::attach(g.port, 4) == gdm::AttachStatus::Ok);
   gdm::DevmodelCpu cpu[4];
-  for (int k = 0; k < 4; ++k) {
-    cpu[k].init(&g.port, k);
-    cpu[k].set_ready(static_cast<std::uint32_t>(k));
-  }
-  gdm::publish_guest_ready(g.port, 2'000'000, 4, 1);
+  REQUIRE(g.bring_up(cpu));
   const auto dest = [&](int k) { return cpu[0].apic_id_of(k) << 24; };
 
   REQUIRE(cpu[0].icr_write(0x51, dest(3)));
@@ -163,13 +164,8 @@ TEST_CASE("guest side: one pass serves CPUs in TSC order, so a posted INTA prece
           "[unit][devmodel]") {
   Harness h(make_machine(ApicMode::XApic, 4));
   GuestRig g(h, 4);
-  REQUIRE(gdm::attach(g.port, 4) == gdm::AttachStatus::Ok);
   gdm::DevmodelCpu cpu[4];
-  for (int k = 0; k < 4; ++k) {
-    cpu[k].init(&g.port, k);
-    cpu[k].set_ready(static_cast<std::uint32_t>(k));
-  }
-  gdm::publish_guest_ready(g.port, 2'000'000, 4, 1);
+  REQUIRE(g.bring_up(cpu));
   const std::uint32_t dest3 = cpu[0].apic_id_of(3) << 24;
 
   REQUIRE(cpu[0].icr_write(0xfb, dest3));
