@@ -81,6 +81,7 @@ class Engine {
     __extension__ using Key = unsigned __int128;
     return ((Key{a.time} << 64) | a.order) < ((Key{b.time} << 64) | b.order);
   }
+  [[gnu::always_inline]] inline void run_entry(const Entry& entry);
   void push(const Entry& entry);
   Entry pop();
   std::size_t min_child(std::size_t first) const;

@@ -14,15 +14,6 @@
 #include <memory>
 #include <utility>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/common_interface_defs.h>
-#define XCALLSIM_ASAN_FIBERS 1
-#endif
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
-#define XCALLSIM_TSAN_FIBERS 1
-#endif
-
 namespace xcallsim::smp::detail {
 
 namespace ctx = boost::context;
@@ -36,40 +27,11 @@ struct BorrowedStack {
   void deallocate(ctx::stack_context&) noexcept {}
 };
 
-void start_switch([[maybe_unused]] void** fake_stack_save, [[maybe_unused]] const void* bottom,
-                  [[maybe_unused]] std::size_t bytes) {
-#ifdef XCALLSIM_ASAN_FIBERS
-  __sanitizer_start_switch_fiber(fake_stack_save, bottom, bytes);
-#endif
-}
-
-void finish_switch([[maybe_unused]] void* fake_stack_save, [[maybe_unused]] const void** old_bottom,
-                   [[maybe_unused]] std::size_t* old_bytes) {
-#ifdef XCALLSIM_ASAN_FIBERS
-  __sanitizer_finish_switch_fiber(fake_stack_save, old_bottom, old_bytes);
-#endif
-}
-
 void* tsan_create() {
 #ifdef XCALLSIM_TSAN_FIBERS
   return __tsan_create_fiber(0);
 #else
   return nullptr;
-#endif
-}
-
-void* tsan_current() {
-#ifdef XCALLSIM_TSAN_FIBERS
-  return __tsan_get_current_fiber();
-#else
-  return nullptr;
-#endif
-}
-
-// Immediately before the real switch, as TSan requires.
-void tsan_switch_to([[maybe_unused]] void* fiber) {
-#ifdef XCALLSIM_TSAN_FIBERS
-  __tsan_switch_to_fiber(fiber, 0);
 #endif
 }
 
@@ -104,7 +66,7 @@ Fiber::~Fiber() {
 
 ctx::fiber Fiber::entry(ctx::fiber&& caller) {
   caller_ = std::move(caller);
-  finish_switch(nullptr, &caller_stack_, &caller_stack_bytes_);
+  fiber_switch::finish(nullptr, &caller_stack_, &caller_stack_bytes_);
   try {
     if (!abort_) body_();
   } catch (const Aborted&) {
@@ -114,29 +76,9 @@ ctx::fiber Fiber::entry(ctx::fiber&& caller) {
     error_ = std::current_exception();
   }
   finished_ = true;
-  start_switch(nullptr, caller_stack_, caller_stack_bytes_);  // nullptr: this stack is done
-  tsan_switch_to(tsan_caller_);
+  fiber_switch::start(nullptr, caller_stack_, caller_stack_bytes_);  // nullptr: this stack is done
+  fiber_switch::tsan_switch_to(tsan_caller_);
   return std::move(caller_);
-}
-
-void Fiber::resume() {
-  void* fake_stack = nullptr;
-  start_switch(&fake_stack, stack_bottom_, stack_bytes_);
-  tsan_caller_ = tsan_current();
-  tsan_switch_to(tsan_fiber_);
-  fiber_ = std::move(fiber_).resume();
-  finish_switch(fake_stack, nullptr, nullptr);
-  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-}
-
-void Fiber::yield() {
-  if (abort_) throw Aborted{};  // the body swallowed an Aborted: keep unwinding
-  void* fake_stack = nullptr;
-  start_switch(&fake_stack, caller_stack_, caller_stack_bytes_);
-  tsan_switch_to(tsan_caller_);
-  caller_ = std::move(caller_).resume();
-  finish_switch(fake_stack, &caller_stack_, &caller_stack_bytes_);
-  if (abort_) throw Aborted{};
 }
 
 }  // namespace xcallsim::smp::detail

@@ -1,6 +1,7 @@
 // Recorder: the in-memory trace, mask table and call ids.
 #include "sim/smp/recorder.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -31,9 +32,24 @@ std::uint32_t Recorder::mask_id(const std::uint64_t* words, std::size_t bits) {
   return it->second;
 }
 
-std::uint32_t Recorder::call_of_csd(std::uint32_t csd) const {
-  const auto it = csd_calls_.find(csd);
-  return it == csd_calls_.end() ? 0 : it->second;
+namespace {
+// Dense csd ids stay below (N + 2 + slots) * N; the table grows to cover them.
+constexpr std::uint32_t kDenseCsdLimit = std::uint32_t{1} << 24;
+}  // namespace
+
+void Recorder::bind_csd(std::uint32_t csd, std::uint32_t call) {
+  if (csd >= kDenseCsdLimit) {
+    other_csd_calls_[csd] = call;
+    return;
+  }
+  if (csd >= csd_calls_.size())
+    csd_calls_.resize(std::max<std::size_t>(std::size_t{csd} + 1, 2 * csd_calls_.size()), 0);
+  csd_calls_[csd] = call;
+}
+
+std::uint32_t Recorder::other_call_of_csd(std::uint32_t csd) const {
+  const auto it = other_csd_calls_.find(csd);
+  return it == other_csd_calls_.end() ? 0 : it->second;
 }
 
 }  // namespace xcallsim::smp::detail

@@ -26,13 +26,20 @@ class Recorder {
   void emit(const trace::Record& record);
   std::uint32_t mask_id(const std::uint64_t* words, std::size_t bits);
   std::uint32_t new_call() { return ++last_call_; }
-  void bind_csd(std::uint32_t csd, std::uint32_t call) { csd_calls_[csd] = call; }
-  std::uint32_t call_of_csd(std::uint32_t csd) const;
+  void bind_csd(std::uint32_t csd, std::uint32_t call);
+  std::uint32_t call_of_csd(std::uint32_t csd) const {
+    return csd < csd_calls_.size() ? csd_calls_[csd] : other_call_of_csd(csd);
+  }
 
  private:
   trace::Trace trace_;
   std::map<std::vector<std::uint64_t>, std::uint32_t> mask_ids_;
-  std::map<std::uint32_t, std::uint32_t> csd_calls_;
+  std::uint32_t other_call_of_csd(std::uint32_t csd) const;
+
+  // csd id -> call (0: none yet); a flat table for the dense ids, a map for
+  // anything else (kNone).
+  std::vector<std::uint32_t> csd_calls_;
+  std::map<std::uint32_t, std::uint32_t> other_csd_calls_;
   std::uint32_t last_call_ = 0;
 };
 

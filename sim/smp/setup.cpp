@@ -1,6 +1,8 @@
 // Core, construction: the arena layout (xcall state, csds, idle flags,
 // fiber stacks), the library instance, and the setup calls.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -16,6 +18,8 @@ constexpr std::size_t kDefaultStackBytes = 512 * 1024;  // ASan's redzones infla
 #else
 constexpr std::size_t kDefaultStackBytes = 128 * 1024;
 #endif
+
+constexpr std::size_t kPrefaultStackBytes = 2 * kPageBytes;
 
 thread_local Core* t_current = nullptr;
 
@@ -115,6 +119,11 @@ void Core::layout_arena() {
         reinterpret_cast<Csd*>(private_base_ + cpu * private_stride_), slots);
     ::new (idle_flags_base_ + cpu * kLineBytes) Word32{};
     arena_->guard(stacks_base_ + cpu * stack_stride_, kPageBytes);
+    // Fault in the top of the stack now, where a fiber lives (runs use one or
+    // two pages), so the first switch to each CPU does not page-fault
+    // mid-run. The arena is zero already: this writes what is there.
+    const std::size_t warm = std::min(kPrefaultStackBytes, stack_bytes_);
+    std::memset(stacks_base_ + (cpu + 1) * stack_stride_ - warm, 0, warm);
   }
   state_ = ::new (state_at) State(percpu_, cfd_, static_cast<int>(n));
 }

@@ -73,9 +73,15 @@ void BM_BroadcastStorm(benchmark::State& state) {
 BENCHMARK(BM_BroadcastStorm)->Arg(64)->Unit(benchmark::kMillisecond);
 
 // Each CPU makes SYNC single calls to its neighbour: host time per xcall.
+// Every size makes the same number of calls per CPU, so each CPU's one-time
+// costs (its fiber's first switches, first touches of its csds and queue)
+// weigh the same at every size; a fixed total would spread 1024 CPUs'
+// warm-up over 4 calls each but 4 CPUs' over 1024.
+constexpr int kRingCallsPerCpu = 64;
+
 void BM_SyncRing(benchmark::State& state) {
   const int cpus = static_cast<int>(state.range(0));
-  const int calls_per_cpu = std::max(1, 4096 / cpus);
+  const int calls_per_cpu = kRingCallsPerCpu;
   std::uint64_t calls = 0;
   for (auto _ : state) {
     state.PauseTiming();
