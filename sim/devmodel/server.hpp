@@ -15,6 +15,9 @@
 // - QEMU disconnecting (EOF on the socket) is detected, reported through
 //   on_disconnect (on the io thread, before stats() counts it) and counted;
 //   the guest's eventfds are closed.
+// - With ServerOptions::idle_poll a second (SCHED_IDLE) thread also runs
+//   passes; the Device and the guest's eventfds are then shared under a
+//   mutex, and stop() joins that thread first.
 // - stop() (idempotent; also the destructor) drains the trace rings, marks
 //   the header stopped, closes every fd and removes the socket and the
 //   directory. Call the members from the io_context's thread, or while it
@@ -46,6 +49,10 @@ struct ServerOptions {
   double max_passes_per_sec = 50'000;                  // token bucket refill (doorbell-flood limit)
   double pass_burst = 64;                              // token bucket depth
   std::chrono::milliseconds trace_drain_interval{10};  // only with on_trace set
+  // A SCHED_IDLE thread that serves requests as soon as they are posted
+  // (no doorbell wake-up on the critical path) and keeps a host core awake;
+  // it uses only CPU time nothing else wants. Off: doorbells only.
+  bool idle_poll = false;
 };
 
 struct ServerStats {

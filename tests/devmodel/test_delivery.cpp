@@ -194,3 +194,26 @@ TEST_CASE("priority: the higher vector is dispatched first and TPR holds lower c
   CHECK(c.wait_vector(1));
   CHECK(c.inta(1) == 0x41);
 }
+
+TEST_CASE("idle polling serves a request posted without a doorbell (without it nothing moves)",
+          "[unit][devmodel]") {
+  for (const bool poll : {false, true}) {
+    INFO("idle_poll " << poll);
+    ServerOptions options;
+    options.idle_poll = poll;
+    Harness h(make_machine(ApicMode::XApic, 4), options);
+    Client c(h.server().socket_path(), 4);
+    c.ready_all();
+    const std::uint32_t seq = c.post(0, shm::Op::IcrWrite, 0xfb, xapic_dest(c, 2));  // no ring
+    if (poll) {
+      CHECK(c.wait_ack(0, seq));
+      CHECK(c.wait_vector(2));
+      CHECK(c.inta(2) == 0xfb);
+    } else {
+      CHECK(c.vector_quiet(2));
+      CHECK(c.view(0, &shm::Slot::ack_seq) != seq);
+      c.ring_doorbell();
+      CHECK(c.wait_vector(2));
+    }
+  }
+}

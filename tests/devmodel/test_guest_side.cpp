@@ -180,3 +180,28 @@ TEST_CASE("guest side: one pass serves CPUs in TSC order, so a posted INTA prece
   CHECK(g.client.isr(3, 0xfb));
   CHECK(g.client.irr(3, 0xfb));
 }
+
+TEST_CASE("guest side: with idle polling, IPIs are served by the poller and the doorbells alike",
+          "[unit][devmodel]") {
+  ServerOptions options;
+  options.idle_poll = true;  // both threads run passes, under the server's mutex
+  Harness h(make_machine(ApicMode::XApic, 2), options);
+  GuestRig g(h, 2);
+  gdm::DevmodelCpu cpu[2];
+  REQUIRE(g.bring_up(cpu));
+  const std::uint32_t dest1 = cpu[0].apic_id_of(1) << 24;
+  constexpr int kIpis = 200;
+  for (int i = 0; i < kIpis; ++i) {
+    REQUIRE(cpu[0].icr_write(0xfb, dest1));
+    REQUIRE(g.client.wait_vector(1));
+    int v = cpu[1].take_posted();
+    if (v == gdm::kNoVector) v = cpu[1].inta();
+    REQUIRE(v == 0xfb);
+    REQUIRE(cpu[1].eoi());
+    REQUIRE(cpu[1].wait_ack(cpu[1].slot()->req_head));
+  }
+  const Stats s = h.server().stats().device;
+  CHECK(s.delivered == kIpis);
+  CHECK(s.coalesced == 0);
+  CHECK(s.total_rejected() == 0);
+}
