@@ -93,10 +93,6 @@ class Device {
   // One pass over every CPU's requests. Returns the CPUs whose MSI-X vector
   // must be raised; valid until the next call.
   const std::vector<int>& process();
-  // True if some CPU published a request the host has not acknowledged (a
-  // lock-free look at the shared slots: callable while another thread
-  // serializes process() calls).
-  bool requests_pending() const;
   // Moves the guests' trace records (time converted to model cycles, cpu =
   // the ring's CPU) to `out`; returns how many. Overflowed rings are emptied,
   // counted (stats, RingHeader::overflows/lost) and reported.

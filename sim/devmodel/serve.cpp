@@ -60,14 +60,6 @@ const Command* Device::peek(int cpu) {
   return next_[i] ? &*next_[i] : nullptr;
 }
 
-bool Device::requests_pending() const {
-  for (int cpu = 0; cpu < cpu_count(); ++cpu) {
-    const shm::Slot* s = slot(cpu);
-    if (load_acquire(&s->req_head) != load_acquire(&s->ack_seq)) return true;
-  }
-  return false;
-}
-
 void Device::serve_all() {
   const int n = cpu_count();
   for (int cpu = 0; cpu < n; ++cpu) scan(cpu);

@@ -70,11 +70,8 @@ struct Server::Impl {
   mutable std::mutex stats_mutex;
   ServerStats stats;  // guarded by stats_mutex
 
-  // ServerOptions::idle_poll. device_mutex guards the Device and guest_efds
-  // whenever the poller runs (the io thread takes it too).
-  std::mutex device_mutex;
-  std::thread poller;
-  std::atomic<bool> polling{false};
+  std::vector<std::thread> spinners;  // ServerOptions::keep_awake
+  std::atomic<bool> spinning{false};
 
   void start();
   void stop() noexcept;
@@ -86,9 +83,8 @@ struct Server::Impl {
   void on_doorbell(std::size_t v);
   bool take_token();
   void run_pass();
-  void pass_locked();
-  void poll_loop();
-  void stop_polling() noexcept;
+  void start_spinners();
+  void stop_spinners() noexcept;
   void raise(int cpu);
   void schedule_drain();
   void drain_traces();
@@ -143,7 +139,7 @@ void Server::Impl::stop() noexcept {
     return;
   }
   running = false;
-  stop_polling();
+  stop_spinners();
   try {
     drain_traces();
   } catch (...) {
@@ -203,21 +199,15 @@ void Server::Impl::handshake(std::unique_ptr<local::socket> sock) {
     return;
   }
   client = std::move(sock);
-  {
-    const std::lock_guard lock(device_mutex);
-    guest_efds = std::move(efds);
-  }
+  guest_efds = std::move(efds);
   update([id](ServerStats& s) {
     ++s.connections;
     s.connected = true;
     s.peer_id = id;
   });
   watch_client();
-  run_pass();  // requests posted before the connection are served now
-  if (options.idle_poll && !poller.joinable()) {  // while a guest is connected
-    polling = true;
-    poller = std::thread([this] { poll_loop(); });
-  }
+  run_pass();                                // requests posted before the connection are served now
+  if (options.keep_awake) start_spinners();  // while a guest is connected
 }
 
 void Server::Impl::watch_client() {
@@ -236,11 +226,8 @@ void Server::Impl::drop_client(const char* why) {
   boost::system::error_code ignore;
   client->close(ignore);
   client.reset();
-  stop_polling();
-  {
-    const std::lock_guard lock(device_mutex);
-    guest_efds.clear();
-  }
+  stop_spinners();
+  guest_efds.clear();
   spdlog::info("devmodel: ivshmem peer disconnected: {}", why);
   try {
     if (disconnect_cb) disconnect_cb();  // before the stats say so: observers see both
@@ -302,11 +289,6 @@ bool Server::Impl::take_token() {
 }
 
 void Server::Impl::run_pass() {
-  const std::lock_guard lock(device_mutex);
-  pass_locked();
-}
-
-void Server::Impl::pass_locked() {
   const std::vector<int>& signals = device->process();
   for (int cpu : signals) raise(cpu);
   update([this](ServerStats& s) { s.device = device->stats(); });
@@ -327,32 +309,43 @@ void Server::Impl::schedule_drain() {
   });
 }
 
-// Serves requests the moment they are posted, without waiting for the
-// doorbell's wake-up, and keeps a host core out of its idle state (on a VM,
-// a halted vCPU; measured in docs/performance.md "IPI path"). SCHED_IDLE: it
-// only ever gets CPU nothing else wants, so it cannot slow QEMU down; when the
-// cores are busy the doorbells serve as before.
-void Server::Impl::poll_loop() {
-  const sched_param param{};
-  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) != 0) return;  // no polling then
-  while (polling.load(std::memory_order_relaxed)) {
-    if (!device->requests_pending()) {
-      for (int i = 0; i < 64; ++i) __builtin_ia32_pause();
-      continue;
-    }
-    const std::lock_guard lock(device_mutex);
-    pass_locked();
+// Keeps the host's cores from going idle while a guest runs: every IPI wakes
+// three threads in turn (this server's, QEMU's main loop, the target vCPU),
+// and a core leaving its idle state (on a VM, a halted vCPU) costs more than
+// the model (docs/performance.md "IPI path"). One spinner pinned to each
+// core we may run on, since the scheduler may place a woken thread on any of
+// them. SCHED_IDLE: a spinner only gets CPU time nothing else wants, and a
+// woken thread preempts it at once.
+void Server::Impl::start_spinners() {
+  if (!spinners.empty()) return;
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  spinning = true;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    spinners.emplace_back([this, cpu] {
+      pthread_setname_np(pthread_self(), "xcs-keep-awake");
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      const sched_param param{};
+      if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0 ||
+          pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) != 0)
+        return;
+      while (spinning.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+    });
   }
 }
 
-void Server::Impl::stop_polling() noexcept {
-  polling = false;
-  if (poller.joinable()) poller.join();
+void Server::Impl::stop_spinners() noexcept {
+  spinning = false;
+  for (std::thread& t : spinners) t.join();
+  spinners.clear();
 }
 
 void Server::Impl::drain_traces() {
   if (!device || !trace_cb) return;
-  const std::lock_guard lock(device_mutex);
   drained.clear();
   device->drain_trace_rings(drained);
   if (!drained.empty()) trace_cb(drained);

@@ -15,9 +15,8 @@
 // - QEMU disconnecting (EOF on the socket) is detected, reported through
 //   on_disconnect (on the io thread, before stats() counts it) and counted;
 //   the guest's eventfds are closed.
-// - With ServerOptions::idle_poll a second (SCHED_IDLE) thread also runs
-//   passes; the Device and the guest's eventfds are then shared under a
-//   mutex, and stop() joins that thread first.
+// - ServerOptions::keep_awake: a spinning SCHED_IDLE thread while a guest is
+//   connected (it touches nothing of the server); joined on disconnect/stop.
 // - stop() (idempotent; also the destructor) drains the trace rings, marks
 //   the header stopped, closes every fd and removes the socket and the
 //   directory. Call the members from the io_context's thread, or while it
@@ -49,10 +48,10 @@ struct ServerOptions {
   double max_passes_per_sec = 50'000;                  // token bucket refill (doorbell-flood limit)
   double pass_burst = 64;                              // token bucket depth
   std::chrono::milliseconds trace_drain_interval{10};  // only with on_trace set
-  // A SCHED_IDLE thread that serves requests as soon as they are posted
-  // (no doorbell wake-up on the critical path) and keeps a host core awake;
-  // it uses only CPU time nothing else wants. Off: doorbells only.
-  bool idle_poll = false;
+  // While a guest is connected, a SCHED_IDLE thread (named xcs-keep-awake)
+  // spins so that a host core is never idle when an IPI's wake-ups need one;
+  // it uses only CPU time nothing else wants.
+  bool keep_awake = false;
 };
 
 struct ServerStats {

@@ -65,12 +65,10 @@ std::vector<std::string> qemu_command(const LaunchOptions& options, const std::s
                               "chardev=qmp,mode=control",
                           });
   if (options.ipi_path == IpiPath::Devmodel) {
-    // QEMU at nice 10: every IPI now needs our device-model thread (woken
-    // by a doorbell) while vCPU threads spin waiting for it. On 2 shared
-    // host cores at equal priority the woken thread often waits for a
-    // scheduler tick (4 ms p50 round trips); below it, it runs at once
-    // (docs/performance.md "IPI path: device model vs QEMU's LAPIC").
-    argv.insert(argv.begin(), {"nice", "-n", "10"});
+    // QEMU runs at our priority: with the device model keeping a core awake
+    // (ServerOptions::keep_awake) that measured better than nice 10, whose
+    // vCPUs then waited for a scheduler tick more often (docs/performance.md
+    // "IPI path: device model vs QEMU's LAPIC").
     // QEMU-NOTES 5.5-5.6: stock ivshmem-doorbell, one MSI-X vector per CPU.
     argv.insert(argv.end(),
                 {"-chardev",

@@ -386,7 +386,7 @@ LaunchResult launch(const LaunchOptions& options) {
     devmodel::ServerOptions so;
     so.runtime_parent = runtime_parent(options);
     so.vectors = options.cpus;
-    so.idle_poll = true;  // docs/performance.md "IPI path": idle host cores wake slowly
+    so.keep_awake = options.keep_awake;
     try {
       server = std::make_unique<devmodel::Server>(loop.io, machine, so);
       server->start();  // listening before QEMU starts (it connects in device realize)

@@ -45,6 +45,9 @@ struct LaunchOptions {
   int cpus = 4;  // 1..16
   IpiPath ipi_path = IpiPath::Lapic;
   ModelApic model_apic = ModelApic::XApic;  // xAPIC physical / x2APIC cluster logical
+  // Devmodel only: SCHED_IDLE spinners keep host cores awake while the guest
+  // runs (devmodel::ServerOptions::keep_awake).
+  bool keep_awake = true;
   std::string scenario = "pingpong";
   std::uint64_t iters = 0, burst = 0;  // 0: the guest's defaults (100, 4)
   bool icount = false;                 // -icount shift=0,sleep=off,align=off

@@ -1,7 +1,13 @@
 // IPIs through the device model, driven by the protocol test client: every
 // request goes through apic::InterruptController (destinations, shorthands,
 // logical modes, priority, IRR coalescing) and comes out as MSI-X vectors.
+#include <sched.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "client.hpp"
 #include "sim/apic/icr.hpp"
@@ -195,25 +201,54 @@ TEST_CASE("priority: the higher vector is dispatched first and TPR holds lower c
   CHECK(c.inta(1) == 0x41);
 }
 
-TEST_CASE("idle polling serves a request posted without a doorbell (without it nothing moves)",
-          "[unit][devmodel]") {
-  for (const bool poll : {false, true}) {
-    INFO("idle_poll " << poll);
-    ServerOptions options;
-    options.idle_poll = poll;
-    Harness h(make_machine(ApicMode::XApic, 4), options);
-    Client c(h.server().socket_path(), 4);
-    c.ready_all();
-    const std::uint32_t seq = c.post(0, shm::Op::IcrWrite, 0xfb, xapic_dest(c, 2));  // no ring
-    if (poll) {
-      CHECK(c.wait_ack(0, seq));
-      CHECK(c.wait_vector(2));
-      CHECK(c.inta(2) == 0xfb);
-    } else {
-      CHECK(c.vector_quiet(2));
-      CHECK(c.view(0, &shm::Slot::ack_seq) != seq);
-      c.ring_doorbell();
-      CHECK(c.wait_vector(2));
-    }
+namespace {
+// The threads of this process named `name`: their policy and the host CPU
+// each is pinned to (-1 if not pinned to exactly one).
+std::vector<std::pair<int, int>> named_threads(const std::string& name) {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    const int tid = std::stoi(task.path().filename().string());
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int cpu = -1;
+    if (sched_getaffinity(tid, sizeof set, &set) == 0 && CPU_COUNT(&set) == 1)
+      for (int c = 0; c < CPU_SETSIZE && cpu < 0; ++c)
+        if (CPU_ISSET(c, &set)) cpu = c;
+    out.emplace_back(sched_getscheduler(tid), cpu);
   }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("keep_awake pins one SCHED_IDLE spinner to each allowed core while a guest is connected",
+          "[unit][devmodel]") {
+  cpu_set_t allowed;
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  std::vector<std::pair<int, int>> expected;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) expected.emplace_back(SCHED_IDLE, c);
+
+  ServerOptions options;
+  options.keep_awake = true;
+  Harness h(make_machine(ApicMode::XApic, 2), options);
+  CHECK(named_threads("xcs-keep-awake").empty());  // no guest yet
+  {
+    Client c(h.server().socket_path(), 2);
+    c.ready_all();
+    REQUIRE(h.wait_stats([](const ServerStats& s) { return s.connected; }));
+    std::vector<std::pair<int, int>> spinners;
+    for (int i = 0; i < 200 && spinners != expected; ++i) {  // each sets itself up
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      spinners = named_threads("xcs-keep-awake");
+    }
+    CHECK(spinners == expected);
+    c.call(0, shm::Op::IcrWrite, 0xfb, xapic_dest(c, 1));  // IPIs flow as before
+    CHECK(c.wait_vector(1));
+  }  // QEMU goes away: the spinners stop
+  REQUIRE(h.wait_stats([](const ServerStats& s) { return s.disconnects == 1; }));
+  CHECK(named_threads("xcs-keep-awake").empty());
 }
