@@ -333,7 +333,10 @@ void Server::Impl::start_spinners() {
       if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0 ||
           pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) != 0)
         return;
-      while (spinning.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+      // sched_yield, not PAUSE: picked while others are runnable (the
+      // scheduler still gives SCHED_IDLE a slice now and then), it hands the
+      // core over at once instead of holding it for the slice.
+      while (spinning.load(std::memory_order_relaxed)) sched_yield();
     });
   }
 }

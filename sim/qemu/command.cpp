@@ -65,10 +65,9 @@ std::vector<std::string> qemu_command(const LaunchOptions& options, const std::s
                               "chardev=qmp,mode=control",
                           });
   if (options.ipi_path == IpiPath::Devmodel) {
-    // QEMU runs at our priority: with the device model keeping a core awake
-    // (ServerOptions::keep_awake) that measured better than nice 10, whose
-    // vCPUs then waited for a scheduler tick more often (docs/performance.md
-    // "IPI path: device model vs QEMU's LAPIC").
+    // QEMU runs at our priority: since protocol 2 (one host wake-up of ours
+    // per IPI) that measured as good as nice 10 or better, with fewer
+    // scheduler-tick tails (docs/performance.md "IPI path").
     // QEMU-NOTES 5.5-5.6: stock ivshmem-doorbell, one MSI-X vector per CPU.
     argv.insert(argv.end(),
                 {"-chardev",

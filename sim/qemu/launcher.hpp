@@ -46,8 +46,9 @@ struct LaunchOptions {
   IpiPath ipi_path = IpiPath::Lapic;
   ModelApic model_apic = ModelApic::XApic;  // xAPIC physical / x2APIC cluster logical
   // Devmodel only: SCHED_IDLE spinners keep host cores awake while the guest
-  // runs (devmodel::ServerOptions::keep_awake).
-  bool keep_awake = true;
+  // runs (devmodel::ServerOptions::keep_awake): faster medians, but on a
+  // shared VM host millisecond tails (docs/performance.md "IPI path").
+  bool keep_awake = false;
   std::string scenario = "pingpong";
   std::uint64_t iters = 0, burst = 0;  // 0: the guest's defaults (100, 4)
   bool icount = false;                 // -icount shift=0,sleep=off,align=off

@@ -240,13 +240,13 @@ TEST_CASE("devmodel launch mask-all shows the broadcast shorthand fanned out", "
   require_nothing_left(scratch);
 }
 
-TEST_CASE("devmodel launch --no-keep-awake runs without the spinners", "[qemu]") {
+TEST_CASE("devmodel launch --keep-awake runs with the spinners", "[qemu]") {
   SKIP_WITHOUT_QEMU();
-  Scratch scratch("dm-no-keep-awake");
+  Scratch scratch("dm-keep-awake");
   const auto trace_file = scratch.file("t.trace").string();
   const Result r =
       run_xcallsim(scratch, {"launch", "--cpus", "2", "--scenario", "pingpong", "--iters", "20",
-                             "--no-keep-awake", "--timeout", "60", "--trace", trace_file});
+                             "--keep-awake", "--timeout", "60", "--trace", trace_file});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   CHECK(xcallsim::replay::verify(trace::read_trace_file(trace_file).trace).empty());
