@@ -69,6 +69,18 @@ void launch_and_verify(const std::string& scenario, int cpus, const std::string&
   require_nothing_left(scratch);
 }
 
+// Runs `launch <args> --timeout 60 --trace <scratch>/t.trace`, requires it
+// to pass and returns its trace.
+trace::TraceFile launch_passing(const Scratch& scratch, std::vector<std::string> args) {
+  const auto trace_file = scratch.file("t.trace").string();
+  args.insert(args.begin(), "launch");
+  args.insert(args.end(), {"--timeout", "60", "--trace", trace_file});
+  const Result r = run_xcallsim(scratch, args);
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  return trace::read_trace_file(trace_file);
+}
+
 }  // namespace
 
 TEST_CASE("launch pingpong at 2 4 8 vCPUs verifies", "[qemu]") {
@@ -180,13 +192,8 @@ TEST_CASE("devmodel launch apic-coalesce shows IRR coalescing and priority order
 TEST_CASE("devmodel launch with an x2APIC model shows cluster multicast in the trace", "[qemu]") {
   SKIP_WITHOUT_QEMU();
   Scratch scratch("dm-x2apic");
-  const auto trace_file = scratch.file("t.trace").string();
-  const Result r =
-      run_xcallsim(scratch, {"launch", "--cpus", "8", "--scenario", "cond", "--iters", "3",
-                             "--model-apic", "x2apic", "--timeout", "60", "--trace", trace_file});
-  INFO(r.out << r.err);
-  REQUIRE(r.status == 0);
-  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  const trace::TraceFile f = launch_passing(
+      scratch, {"--cpus", "8", "--scenario", "cond", "--iters", "3", "--model-apic", "x2apic"});
   CHECK(xcallsim::replay::verify(f.trace).empty());
   constexpr std::uint32_t kLogical = 1u << 11;  // ICR destination mode
   std::size_t multicast_sends = 0, multicast_writes = 0, physical_writes = 0;
@@ -218,13 +225,8 @@ TEST_CASE("devmodel launch mask-all shows the broadcast shorthand fanned out", "
   constexpr int kCpus = 4;
   constexpr std::uint32_t kShorthand = 0xC0000u, kAllButSelf = 0xC0000u;
   Scratch scratch("dm-shorthand");
-  const auto trace_file = scratch.file("t.trace").string();
-  const Result r =
-      run_xcallsim(scratch, {"launch", "--cpus", std::to_string(kCpus), "--scenario", "mask-all",
-                             "--iters", "3", "--timeout", "60", "--trace", trace_file});
-  INFO(r.out << r.err);
-  REQUIRE(r.status == 0);
-  const trace::TraceFile f = trace::read_trace_file(trace_file);
+  const trace::TraceFile f = launch_passing(
+      scratch, {"--cpus", std::to_string(kCpus), "--scenario", "mask-all", "--iters", "3"});
   std::size_t broadcasts = 0;
   std::vector<std::size_t> delivered(kCpus, 0);
   for (const auto& rec : f.trace.records) {
@@ -243,13 +245,9 @@ TEST_CASE("devmodel launch mask-all shows the broadcast shorthand fanned out", "
 TEST_CASE("devmodel launch --keep-awake runs with the spinners", "[qemu]") {
   SKIP_WITHOUT_QEMU();
   Scratch scratch("dm-keep-awake");
-  const auto trace_file = scratch.file("t.trace").string();
-  const Result r =
-      run_xcallsim(scratch, {"launch", "--cpus", "2", "--scenario", "pingpong", "--iters", "20",
-                             "--keep-awake", "--timeout", "60", "--trace", trace_file});
-  INFO(r.out << r.err);
-  REQUIRE(r.status == 0);
-  CHECK(xcallsim::replay::verify(trace::read_trace_file(trace_file).trace).empty());
+  const trace::TraceFile f = launch_passing(
+      scratch, {"--cpus", "2", "--scenario", "pingpong", "--iters", "20", "--keep-awake"});
+  CHECK(xcallsim::replay::verify(f.trace).empty());
   require_nothing_left(scratch);
 }
 
