@@ -138,6 +138,7 @@ class Device {
   std::vector<std::uint32_t> acked_;          // host's own copy of each slot's ack_seq
   std::vector<std::uint32_t> heads_, seen_;   // req_head at the latest / the previous scan
   std::vector<std::optional<Command>> next_;  // each CPU's next request, validated
+  std::vector<std::uint32_t> served_;         // requests consumed this pass, per CPU
   std::vector<std::uint32_t> trace_tail_;
   std::vector<std::uint64_t> clock_;
   std::vector<std::uint32_t> inta_vector_, inta_seq_, rejects_, last_reject_;

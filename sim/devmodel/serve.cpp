@@ -42,10 +42,11 @@ void Device::scan(int cpu) {
   }
 }
 
-// The next valid request of `cpu` (copied once), consuming rejected ones.
+// The next valid request of `cpu` (copied once), consuming rejected ones;
+// none once the CPU used up this pass's budget.
 const Command* Device::peek(int cpu) {
   const auto i = static_cast<std::size_t>(cpu);
-  while (!next_[i] && acked_[i] != heads_[i]) {
+  while (!next_[i] && acked_[i] != heads_[i] && served_[i] < shm::kRequestEntries) {
     const std::uint32_t seq = acked_[i] + 1;
     const Decoded d =
         decode_request(copy_request(&slot(cpu)->ring[seq % shm::kRequestEntries]), seq);
@@ -53,6 +54,7 @@ const Command* Device::peek(int cpu) {
       next_[i] = d.command;
     } else {
       ++stats_.requests;
+      ++served_[i];
       reject(cpu, d.reject, seq, d.detail);
       acked_[i] = seq;
     }
@@ -60,8 +62,12 @@ const Command* Device::peek(int cpu) {
   return next_[i] ? &*next_[i] : nullptr;
 }
 
+// At most kRequestEntries requests per CPU per pass: a guest that keeps
+// posting while the host serves cannot hold a pass (a well-behaved guest
+// never has more in flight, as ack_seq is published only after the pass).
 void Device::serve_all() {
   const int n = cpu_count();
+  served_.assign(static_cast<std::size_t>(n), 0);
   for (int cpu = 0; cpu < n; ++cpu) scan(cpu);
   int deferrals = 0;
   for (;;) {
@@ -80,6 +86,7 @@ void Device::serve_all() {
     const Command c = *next_[i];
     next_[i].reset();
     ++stats_.requests;
+    ++served_[i];
     apply(pick, c);
     acked_[i] = c.seq;
   }

@@ -89,3 +89,33 @@ TEST_CASE("a pass without a server serves requests and signals only ready CPUs",
   CHECK(device.stats().requests == 1);
   CHECK(device.stats().delivered == 1);
 }
+
+// A guest that keeps posting while the host serves (here: every applied ICR
+// write makes the "guest" publish the next one at once, from the device's
+// record sink) cannot hold a pass: a pass consumes at most 16 requests per
+// CPU, and the next pass goes on from there.
+TEST_CASE("a pass consumes at most 16 requests per CPU, however fast the guest posts",
+          "[unit][devmodel]") {
+  const auto config = test::make_machine(ApicMode::XApic, 2);
+  Region region(required_shm_size(2, 16));
+  Device device(config, region.span(), ring(16));
+  shm::Slot* s0 = device.slot(0);
+  const std::uint32_t dest = device.slot(1)->apic_id << 24;
+  std::uint32_t head = 0;
+  const auto post_icr = [&] {
+    ++head;
+    s0->ring[head % shm::kRequestEntries] =
+        make_request(head, shm::Op::IcrWrite, 0xfb, dest, 1000ull * head);
+    __atomic_store_n(&s0->req_head, head, __ATOMIC_RELEASE);
+  };
+  device.set_record_sink([&](const trace::Record& r) {
+    if (r.kind == trace::Kind::IcrWrite) post_icr();
+  });
+  post_icr();
+  for (std::uint32_t pass = 1; pass <= 3; ++pass) {
+    device.process();
+    CHECK(s0->ack_seq == pass * shm::kRequestEntries);
+    CHECK(head == pass * shm::kRequestEntries + 1);  // one more is waiting for the next pass
+  }
+  CHECK(device.stats().total_rejected() == 0);
+}
