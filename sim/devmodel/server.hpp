@@ -15,8 +15,9 @@
 // - QEMU disconnecting (EOF on the socket) is detected, reported through
 //   on_disconnect (on the io thread, before stats() counts it) and counted;
 //   the guest's eventfds are closed.
-// - ServerOptions::keep_awake: a spinning SCHED_IDLE thread while a guest is
-//   connected (it touches nothing of the server); joined on disconnect/stop.
+// - ServerOptions::keep_awake: spinning SCHED_IDLE threads, one pinned to
+//   each allowed core, while a guest is connected (they touch nothing of the
+//   server); joined on disconnect/stop.
 // - stop() (idempotent; also the destructor) drains the trace rings, marks
 //   the header stopped, closes every fd and removes the socket and the
 //   directory. Call the members from the io_context's thread, or while it
@@ -48,9 +49,10 @@ struct ServerOptions {
   double max_passes_per_sec = 50'000;                  // token bucket refill (doorbell-flood limit)
   double pass_burst = 64;                              // token bucket depth
   std::chrono::milliseconds trace_drain_interval{10};  // only with on_trace set
-  // While a guest is connected, a SCHED_IDLE thread (named xcs-keep-awake)
-  // spins so that a host core is never idle when an IPI's wake-ups need one;
-  // it uses only CPU time nothing else wants.
+  // While a guest is connected, one SCHED_IDLE thread per allowed core
+  // (named xcs-keep-awake) spins, so that an IPI's wake-ups find running
+  // cores; it only uses CPU time nothing else wants. Faster medians, but on
+  // a shared VM host millisecond tails (docs/performance.md "IPI path").
   bool keep_awake = false;
 };
 
