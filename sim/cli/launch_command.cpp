@@ -181,6 +181,12 @@ int launch(LaunchArgs& args) {
                r.device_records, r.device_rejects);
   if (r.first_xcall_ms) fmt::print(", first xcall {:.0f} ms after QEMU start", *r.first_xcall_ms);
   fmt::print("\n");
+  if (const auto& u = r.device_use) {
+    fmt::print(
+        "devmodel: {} doorbells, {} passes, {} MSI-X signals; INTA: {} posted ({} raced a "
+        "higher vector), {} round trips (docs/devmodel-protocol.md section 4)\n",
+        u->doorbells, u->passes, u->signals, u->intas_posted, u->inta_races, u->inta_round_trips);
+  }
   if (args.console) fmt::print("--- guest console ---\n{}", r.console);
 
   for (const std::string& p : r.guest.problems)

@@ -103,6 +103,12 @@ struct LaunchResult {
   // clock) and the device's records are merged in.
   std::uint64_t device_records = 0;
   std::uint64_t device_rejects = 0;  // guest requests the device refused
+  // How the guest used the device (devmodel::Stats / ServerStats).
+  struct DeviceUse {
+    std::uint64_t passes = 0, doorbells = 0, signals = 0;
+    std::uint64_t intas_posted = 0, inta_round_trips = 0, inta_races = 0;
+  };
+  std::optional<DeviceUse> device_use;
 };
 
 // Setup failures before QEMU runs (no guest image, no QEMU, no run dir).
