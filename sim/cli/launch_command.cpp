@@ -178,14 +178,15 @@ int launch(LaunchArgs& args) {
   fmt::print("qemu: {} in {:.0f} ms wall", qemu::to_string(r.outcome), r.wall_ms);
   if (o.ipi_path == qemu::IpiPath::Devmodel)
     fmt::print(", IPIs through the device model ({} device records, {} rejected requests)",
-               r.device_records, r.device_rejects);
+               r.device_records, r.device_stats ? r.device_stats->device.total_rejected() : 0);
   if (r.first_xcall_ms) fmt::print(", first xcall {:.0f} ms after QEMU start", *r.first_xcall_ms);
   fmt::print("\n");
-  if (const auto& u = r.device_use) {
+  if (const auto& st = r.device_stats) {
+    const devmodel::Stats& d = st->device;
     fmt::print(
         "devmodel: {} doorbells, {} passes, {} MSI-X signals; INTA: {} posted ({} raced a "
         "higher vector), {} round trips (docs/devmodel-protocol.md section 4)\n",
-        u->doorbells, u->passes, u->signals, u->intas_posted, u->inta_races, u->inta_round_trips);
+        st->doorbells, d.passes, d.signals, d.intas_posted, d.inta_races, d.intas);
   }
   if (args.console) fmt::print("--- guest console ---\n{}", r.console);
 

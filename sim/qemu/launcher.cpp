@@ -461,12 +461,8 @@ LaunchResult launch(const LaunchOptions& options) {
                       static_cast<std::uint64_t>(since * static_cast<double>(g.tsc_khz));
   }
   if (server) {
-    const devmodel::ServerStats st = server->stats();
     result.device_records = device_records.size();
-    result.device_rejects = st.device.total_rejected();
-    result.device_use =
-        LaunchResult::DeviceUse{st.device.passes,       st.doorbells,    st.device.signals,
-                                st.device.intas_posted, st.device.intas, st.device.inta_races};
+    result.device_stats = server->stats();
     merge_devmodel_records(g, result.end_time, server->device(), std::move(device_records),
                            machine.ghz);
   }

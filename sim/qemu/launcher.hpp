@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/devmodel/server.hpp"
 #include "sim/qemu/guest_abi.hpp"
 #include "sim/qemu/guest_trace.hpp"
 
@@ -102,13 +103,9 @@ struct LaunchResult {
   // IpiPath::Devmodel: trace times are model cycles (trace.ghz the model's
   // clock) and the device's records are merged in.
   std::uint64_t device_records = 0;
-  std::uint64_t device_rejects = 0;  // guest requests the device refused
-  // How the guest used the device (devmodel::Stats / ServerStats).
-  struct DeviceUse {
-    std::uint64_t passes = 0, doorbells = 0, signals = 0;
-    std::uint64_t intas_posted = 0, inta_round_trips = 0, inta_races = 0;
-  };
-  std::optional<DeviceUse> device_use;
+  // The device model's counters at the end (rejected requests, doorbells,
+  // passes, posted vs round-trip INTAs).
+  std::optional<devmodel::ServerStats> device_stats;
 };
 
 // Setup failures before QEMU runs (no guest image, no QEMU, no run dir).
