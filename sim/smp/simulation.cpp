@@ -23,8 +23,6 @@ class CurrentGuard {
   Core* saved_;
 };
 
-constexpr std::size_t kWarmStackBytes = 8 * 1024;
-
 }  // namespace
 
 Outcome Core::run() {
@@ -37,12 +35,11 @@ Outcome Core::run() {
   policy_.use_shorthand = config_.apic.use_shorthand && online_ == Mask::first_n(n) && n > 1;
   record_workload();
 
-  // The top of each stack is cache-hot in its CPU (SEM 6.6: the on-stack csd
+  // Each CPU's stack line is cache-hot in its CPU (SEM 6.6: the on-stack csd
   // starts out owned by its sender, a percpu cfd csd does not).
   for (CpuState& c : cpus_) {
-    char* const top = stacks_base_ + static_cast<std::size_t>(c.id) * stack_stride_ + stack_stride_;
-    for (std::size_t off = kLineBytes; off <= kWarmStackBytes; off += kLineBytes)
-      cache_.access(c.id, line_of(top - off), machine::Access::Write, 0);
+    const char* const stack = stacks_base_ + static_cast<std::size_t>(c.id) * stack_stride_;
+    cache_.access(c.id, line_of(stack), machine::Access::Write, 0);
   }
   cache_transfers_base_ = cache_.transfers();
   cache_hits_base_ = cache_.hits();

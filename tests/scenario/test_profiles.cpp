@@ -4,6 +4,9 @@
 // of the local run with the remote ones.
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <string>
+
 #include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
@@ -18,6 +21,35 @@ Result single_sync(Profile profile, std::string_view preset) {
   m.program(0, [&](Cpu& c) {
     c.xcall(1, work, SYNC);
     c.xcall(1, work, SYNC);
+  });
+  return m.run();
+}
+
+// Runs `body` with `bytes` more of this host stack in use: the frame a call
+// lands in is the host compiler's business, not the simulated machine's.
+[[gnu::noinline]] void deeper_on_host_stack(std::size_t bytes, const std::function<void()>& body) {
+  volatile char pad[256];
+  pad[0] = 0;
+  if (bytes <= sizeof pad)
+    body();
+  else
+    deeper_on_host_stack(bytes - sizeof pad, body);
+  pad[1] = pad[0];
+}
+
+Result two_upstream_syncs(std::size_t second_call_deeper_by) {
+  Options options;
+  options.profile = Profile::Upstream;
+  auto m = machine("small4", options);
+  const FuncId work = m.func("work");
+  m.program(0, [&](Cpu& c) {
+    for (int i = 0; i < 2; ++i) {
+      if (i == 1 && second_call_deeper_by > 0)
+        deeper_on_host_stack(second_call_deeper_by,
+                             [&] { c.smp_call_function_single(1, work, true); });
+      else
+        c.smp_call_function_single(1, work, true);
+    }
   });
   return m.run();
 }
@@ -49,6 +81,22 @@ SCENARIO("SEM 6.6: upstream's on-stack csd is cheaper than the seed's cfd csd", 
         REQUIRE(seed.latency(1) - upstream.latency(1) >= kCacheMemory - kCacheHit);
         AND_THEN("a warm second call costs the seed no less than upstream") {
           REQUIRE(seed.latency(2) >= upstream.latency(2));
+        }
+      }
+    }
+  }
+}
+
+SCENARIO("SEM 6.6: an on-stack csd costs the same wherever the host puts the frame", "[scenario]") {
+  GIVEN("two upstream SYNC calls from CPU 0, the second one reusing the stack csd's line") {
+    const Result same_frame = two_upstream_syncs(0);
+    for (const std::size_t deeper : {std::size_t{300}, std::size_t{1000}, std::size_t{12000}}) {
+      WHEN("the second call's frame is " + std::to_string(deeper) + " bytes deeper") {
+        const Result moved = two_upstream_syncs(deeper);
+        THEN("the trace is the same, record for record (the line is CPU 0's stack line)") {
+          INFO(same_frame.dump() << "\n" << moved.dump());
+          REQUIRE(moved.outcome().completed);
+          REQUIRE(moved.trace().records == same_frame.trace().records);
         }
       }
     }
