@@ -4,11 +4,11 @@
 // operations are called on that CPU's fiber; engine handlers and APIC
 // listener callbacks run on the host context.
 //
-// Engine priorities at equal time (the documented tie-break):
-//   kPrioArrival (0)      APIC messages land first, so an IPI arriving at t
-//                         is in IRR before any CPU operation at t;
-//   kPrioCpu + cpu (16+)  CPU resumes (sync points, compute ends, wake-ups),
-//                         lower CPU index first.
+// Order at equal time (the documented tie-break): APIC message arrivals
+// (engine events, kPrioArrival) first, so an IPI arriving at t is in IRR
+// before any CPU operation at t; then CPU resumes (sync points, compute
+// ends, wake-ups; the WakeQueue, at most one per CPU), lower CPU index first.
+// Both are dispatched by dispatch(), in that merged order.
 #pragma once
 
 #include <array>
@@ -22,6 +22,7 @@
 
 #include "sim/apic/apic.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/wake_queue.hpp"
 #include "sim/smp/arena.hpp"
 #include "sim/smp/cpu_state.hpp"
 #include "sim/smp/platform.hpp"
@@ -33,7 +34,6 @@
 namespace xcallsim::smp::detail {
 
 inline constexpr engine::Priority kPrioArrival = 0;
-inline constexpr engine::Priority kPrioCpu = 16;
 
 using XcallLib = xcall::Xcall<SimPlatform>;
 using Csd = xcall::call_single_data<SimPlatform>;
@@ -114,10 +114,14 @@ class Core {
 
  private:
   // time.cpp
+  void dispatch();  // runs next_cpu()'s CPUs from the host context
+  int next_cpu();   // runs arrivals due first; the CPU to resume next, or -1
+  Cycles next_event_time();
   bool can_run_inline_until(Cycles t);
   void park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq);
   void schedule_resume(CpuState& c, Cycles t);
-  void resume(int cpu);
+  void resume(int cpu);             // from the run loop
+  void enter_resumed(CpuState& c);  // c is about to run at max(its clock, now_)
   void take_interrupt(CpuState& c, int vector);
   void eoi(CpuState& c, int vector);
   // memory.cpp
@@ -141,7 +145,12 @@ class Core {
   machine::Topology topology_;
   machine::CacheModel cache_;
   apic::InterruptController apic_;
-  engine::Engine engine_;
+  engine::Engine engine_;         // APIC message arrivals
+  engine::WakeQueue resumes_{0};  // CPU resumes; sized in the constructor
+  Cycles now_ = 0;                // time of the arrival or resume being run
+  Cycles limit_ = 0;              // no resume or arrival after this time
+  bool stop_requested_ = false;
+  FiberHost fiber_host_;
   Recorder recorder_;
   std::unique_ptr<Arena> arena_;
   SimPlatform platform_{*this};

@@ -38,9 +38,6 @@ struct CpuState {
 
   Park park = Park::None;
   bool wake_on_irq = false;
-  bool resume_pending = false;
-  Cycles resume_at = 0;
-  engine::EventId resume_event;
 
   // Trace bookkeeping: open calls issued by this CPU (innermost last), the
   // calls of the funcs it is running, and the func of a csd-based call being

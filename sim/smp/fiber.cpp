@@ -43,14 +43,15 @@ void tsan_destroy([[maybe_unused]] void* fiber) {
 
 }  // namespace
 
-Fiber::Fiber(void* stack_bottom, std::size_t stack_bytes, std::function<void()> body)
-    : stack_bottom_(stack_bottom), stack_bytes_(stack_bytes), body_(std::move(body)) {
+Fiber::Fiber(FiberHost& host, void* stack_bottom, std::size_t stack_bytes,
+             std::function<void()> body)
+    : host_(host), stack_bottom_(stack_bottom), stack_bytes_(stack_bytes), body_(std::move(body)) {
   ctx::stack_context stack;
   stack.size = stack_bytes;
   stack.sp = static_cast<char*>(stack_bottom) + stack_bytes;  // stacks grow down
   tsan_fiber_ = tsan_create();
-  fiber_ = ctx::fiber(std::allocator_arg, BorrowedStack{stack},
-                      [this](ctx::fiber&& caller) { return entry(std::move(caller)); });
+  self_ = ctx::fiber(std::allocator_arg, BorrowedStack{stack},
+                     [this](ctx::fiber&& from) { return entry(std::move(from)); });
 }
 
 Fiber::~Fiber() {
@@ -64,21 +65,24 @@ Fiber::~Fiber() {
   tsan_destroy(tsan_fiber_);
 }
 
-ctx::fiber Fiber::entry(ctx::fiber&& caller) {
-  caller_ = std::move(caller);
-  fiber_switch::finish(nullptr, &caller_stack_, &caller_stack_bytes_);
+ctx::fiber Fiber::entry(ctx::fiber&& from) {
+  host_.file(std::move(from));
+  arrived(nullptr);
   try {
     if (!abort_) body_();
   } catch (const Aborted&) {
   } catch (const ctx::detail::forced_unwind&) {
     throw;  // Boost's own unwinding must pass
   } catch (...) {
-    error_ = std::current_exception();
+    host_.error_ = std::current_exception();
   }
   finished_ = true;
-  fiber_switch::start(nullptr, caller_stack_, caller_stack_bytes_);  // nullptr: this stack is done
-  fiber_switch::tsan_switch_to(tsan_caller_);
-  return std::move(caller_);
+  // nullptr: this stack is done. What the host receives (a finished
+  // fiber's empty continuation) is filed in self_.
+  fiber_switch::start(nullptr, host_.host_stack_, host_.host_stack_bytes_);
+  fiber_switch::tsan_switch_to(host_.tsan_host_);
+  host_.file_to_ = &self_;
+  return std::move(host_.host_);
 }
 
 }  // namespace xcallsim::smp::detail

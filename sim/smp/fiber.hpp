@@ -1,12 +1,16 @@
 // One CPU's execution context: a Boost.Context fiber on a caller-provided
 // stack (carved from the arena), with AddressSanitizer and ThreadSanitizer
 // fiber annotations.
-// Contract (internal to sim/smp): resume() is called by the scheduler (the
-// engine's host context) and returns when the fiber yields or finishes; an
-// exception escaping the body is rethrown from that resume(). yield() is
-// called only from inside the fiber. Destroying an unfinished fiber resumes
-// it once with an abort request: its pending yield() throws Aborted, which
-// unwinds the fiber's stack (so nothing on it leaks) and ends the body.
+// Contract (internal to sim/smp): fibers that share a FiberHost are run by
+// its host context (the scheduler). resume() is called there and returns
+// when a fiber of the host yields or finishes -- not necessarily this one:
+// a running fiber may hand the CPU straight to another with switch_to(), so
+// one simulated step costs one stack switch, not two. An exception escaping
+// any body is rethrown from that resume(). yield() and switch_to() are
+// called only from inside the running fiber. Destroying an unfinished fiber
+// resumes it once with an abort request: its pending yield()/switch_to()
+// throws Aborted, which unwinds the fiber's stack (so nothing on it leaks)
+// and ends the body.
 #pragma once
 
 #include <boost/context/fiber.hpp>
@@ -56,50 +60,96 @@ inline void tsan_switch_to([[maybe_unused]] void* fiber) {
 }
 }  // namespace fiber_switch
 
+class Fiber;
+
+// What the fibers of one scheduler share: the host context's continuation
+// while a fiber runs, and where the next resumed context files the
+// continuation it receives (its resumer's).
+class FiberHost {
+ public:
+  FiberHost() = default;
+  FiberHost(const FiberHost&) = delete;
+  FiberHost& operator=(const FiberHost&) = delete;
+
+ private:
+  friend class Fiber;
+  // Runs on the context just resumed: `from` is its resumer's continuation.
+  void file(boost::context::fiber&& from) { *file_to_ = std::move(from); }
+
+  boost::context::fiber host_;  // the scheduler, while a fiber runs
+  boost::context::fiber* file_to_ = nullptr;
+  const void* host_stack_ = nullptr;  // ASan: the scheduler's stack bounds
+  std::size_t host_stack_bytes_ = 0;
+  void* tsan_host_ = nullptr;  // TSan: the scheduler's context
+  std::exception_ptr error_;   // from a body that ended with an exception
+};
+
 class Fiber {
  public:
-  struct Aborted {};  // thrown at a yield point while the fiber is being torn down
+  struct Aborted {};  // thrown at a switch point while the fiber is being torn down
 
-  Fiber(void* stack_bottom, std::size_t stack_bytes, std::function<void()> body);
+  Fiber(FiberHost& host, void* stack_bottom, std::size_t stack_bytes, std::function<void()> body);
   ~Fiber();
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
 
-  // Inline: every simulated event switches twice, and each call frame
+  // Inline: every simulated step switches stacks, and each call frame
   // around a switch costs a mispredicted return when the stacks swap.
+  // From the host context: run this fiber until one of the host's fibers
+  // yields or finishes.
   void resume() {
     void* fake_stack = nullptr;
     fiber_switch::start(&fake_stack, stack_bottom_, stack_bytes_);
-    tsan_caller_ = fiber_switch::tsan_current();
+    host_.tsan_host_ = fiber_switch::tsan_current();
     fiber_switch::tsan_switch_to(tsan_fiber_);
-    fiber_ = std::move(fiber_).resume();
+    host_.file_to_ = &host_.host_;
+    host_.file(std::move(self_).resume());
     fiber_switch::finish(fake_stack, nullptr, nullptr);
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    if (host_.error_) std::rethrow_exception(std::exchange(host_.error_, nullptr));
   }
+  // From inside this fiber: back to the host context.
   void yield() {
     if (abort_) throw Aborted{};  // the body swallowed an Aborted: keep unwinding
     void* fake_stack = nullptr;
-    fiber_switch::start(&fake_stack, caller_stack_, caller_stack_bytes_);
-    fiber_switch::tsan_switch_to(tsan_caller_);
-    caller_ = std::move(caller_).resume();
-    fiber_switch::finish(fake_stack, &caller_stack_, &caller_stack_bytes_);
+    fiber_switch::start(&fake_stack, host_.host_stack_, host_.host_stack_bytes_);
+    fiber_switch::tsan_switch_to(host_.tsan_host_);
+    suspend_into(host_.host_, fake_stack);
+  }
+  // From inside this fiber: run `next` (suspended, same host) in its place.
+  void switch_to(Fiber& next) {
     if (abort_) throw Aborted{};
+    void* fake_stack = nullptr;
+    fiber_switch::start(&fake_stack, next.stack_bottom_, next.stack_bytes_);
+    fiber_switch::tsan_switch_to(next.tsan_fiber_);
+    suspend_into(next.self_, fake_stack);
   }
   bool finished() const { return finished_; }
 
  private:
-  boost::context::fiber entry(boost::context::fiber&& caller);
+  void suspend_into(boost::context::fiber& to, void* fake_stack) {
+    host_.file_to_ = &self_;
+    host_.file(std::move(to).resume());
+    arrived(fake_stack);
+    if (abort_) throw Aborted{};
+  }
+  // Just resumed: learn the host's stack bounds if the host resumed us.
+  void arrived(void* fake_stack) {
+    const void* from_stack = nullptr;
+    std::size_t from_bytes = 0;
+    fiber_switch::finish(fake_stack, &from_stack, &from_bytes);
+    if (host_.file_to_ == &host_.host_) {
+      host_.host_stack_ = from_stack;
+      host_.host_stack_bytes_ = from_bytes;
+    }
+  }
+  boost::context::fiber entry(boost::context::fiber&& from);
 
+  FiberHost& host_;
   void* stack_bottom_;
   std::size_t stack_bytes_;
   std::function<void()> body_;
-  boost::context::fiber fiber_;         // held by the scheduler while the fiber is suspended
-  boost::context::fiber caller_;        // held by the fiber while it runs
-  const void* caller_stack_ = nullptr;  // ASan: the scheduler's stack bounds
-  std::size_t caller_stack_bytes_ = 0;
-  void* tsan_fiber_ = nullptr;   // TSan: this fiber's context
-  void* tsan_caller_ = nullptr;  // TSan: the scheduler's context while the fiber runs
-  std::exception_ptr error_;
+  boost::context::fiber self_;  // this fiber's continuation while suspended
+  void* tsan_fiber_ = nullptr;  // TSan: this fiber's context
   bool finished_ = false;
   bool abort_ = false;
 };

@@ -125,6 +125,7 @@ void Core::on_apic_event(const apic::Event& e) {
         engine_.at(
             e.arrival,
             [this, t = e.arrival] {
+              now_ = t;
               arrival_events_.erase(t);
               apic_.advance_to(t);
             },

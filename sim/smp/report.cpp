@@ -110,7 +110,7 @@ void Core::on_csd_lock_report(const xcall::CsdLockReport& r) {
            std::min<std::uint64_t>(us, std::numeric_limits<std::uint32_t>::max())));
   if (!stuck_) stuck_time_ = c.now;
   stuck_ = true;
-  if (options_.stop_when_stuck) engine_.stop();
+  if (options_.stop_when_stuck) stop_requested_ = true;
 }
 
 }  // namespace xcallsim::smp::detail

@@ -55,6 +55,7 @@ Core::Core(const machine::MachineConfig& config, Options options)
   xcall_ = std::make_unique<XcallLib>(
       platform_, *state_, xcall::XcallOptions{options_.profile, options_.csd_lock_wait_debug});
   cpus_.resize(static_cast<std::size_t>(n));
+  resumes_ = engine::WakeQueue(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) cpus_[static_cast<std::size_t>(i)].id = i;
   online_ = Mask::first_n(n);
   stuck_timeout_ = static_cast<Cycles>(std::llround(options_.stuck_timeout_ns * config_.ghz));

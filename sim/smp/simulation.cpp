@@ -47,10 +47,12 @@ Outcome Core::run() {
   for (CpuState& c : cpus_) {
     if (!c.online) continue;
     c.stack = stacks_base_ + static_cast<std::size_t>(c.id) * stack_stride_ + kPageBytes;
-    c.fiber = std::make_unique<Fiber>(c.stack, stack_bytes_, [this, &c] { cpu_main(c); });
+    c.fiber =
+        std::make_unique<Fiber>(fiber_host_, c.stack, stack_bytes_, [this, &c] { cpu_main(c); });
     schedule_resume(c, 0);
   }
-  engine_.run(options_.time_limit != 0 ? options_.time_limit : engine::kForever);
+  limit_ = options_.time_limit != 0 ? options_.time_limit : engine::kForever;
+  dispatch();
   return outcome();
 }
 
@@ -97,10 +99,11 @@ Outcome Core::outcome() {
   Outcome o;
   o.stuck = stuck_;
   o.stuck_report = stuck_report_;
-  o.time_limit_hit = options_.time_limit != 0 && !stuck_ && engine_.pending() > 0;
+  o.time_limit_hit =
+      options_.time_limit != 0 && !stuck_ && (engine_.pending() > 0 || !resumes_.empty());
   o.unfinished_report = unfinished_report();
   o.completed = !stuck_ && !o.time_limit_hit && o.unfinished_report.empty();
-  Cycles end = engine_.now();
+  Cycles end = now_;
   for (const CpuState& c : cpus_)
     if (c.online) end = std::max(end, c.now);
   if (o.time_limit_hit) end = options_.time_limit;

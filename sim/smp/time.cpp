@@ -12,47 +12,86 @@ constexpr int kCallFunctionSingleVector = xcall::x86::CALL_FUNCTION_SINGLE_VECTO
 constexpr int kCallFunctionVector = xcall::x86::CALL_FUNCTION_VECTOR;
 }  // namespace
 
+// The run loop. A parking CPU picks its successor itself (park()), so this
+// only starts the run and regains control when nothing is left to run, the
+// limit is passed, or a stuck report stops the run.
+void Core::dispatch() {
+  for (int id = next_cpu(); id >= 0; id = next_cpu()) resume(id);
+}
+
+// The earliest of the next APIC arrival and the next CPU resume, arrivals
+// first at equal time: runs the arrivals due, then pops and returns the CPU
+// to run (now_ at its resume time), or -1.
+int Core::next_cpu() {
+  while (!stop_requested_) {
+    const Cycles arrival = engine_.next_time();
+    const Cycles cpu_time = resumes_.empty() ? engine::kForever : resumes_.top_time();
+    if (arrival <= cpu_time && arrival != engine::kForever) {
+      if (arrival > limit_) return -1;
+      engine_.step();
+      continue;
+    }
+    if (resumes_.empty() || cpu_time > limit_) return -1;
+    now_ = cpu_time;
+    return static_cast<int>(resumes_.pop());
+  }
+  return -1;
+}
+
+Cycles Core::next_event_time() {
+  const Cycles arrival = engine_.next_time();
+  return resumes_.empty() ? arrival : std::min(arrival, resumes_.top_time());
+}
+
 // True if this CPU may run on past `t` without yielding: nothing is pending
 // at or before t (so its resume at t would be the next event anyway) and t
 // is inside the time limit.
 bool Core::can_run_inline_until(Cycles t) {
   if (options_.time_limit != 0 && t > options_.time_limit) return false;
-  return engine_.next_time() > t;
+  return next_event_time() > t;
 }
 
 void Core::sync(CpuState& c) {
   // Resumed exactly at our clock: every event ordered before us has run.
-  if (c.now == engine_.now()) return;
+  if (c.now == now_) return;
   if (can_run_inline_until(c.now)) return;
   park(c, Park::Sync, c.now, false);
 }
 
+// Hands the host CPU to whatever runs next: this CPU again (its resume is
+// the next event), another CPU's fiber directly, or the run loop when
+// nothing is left. Returns once this CPU is resumed.
 void Core::park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq) {
   c.park = kind;
   c.wake_on_irq = wake_on_irq;
   if (until) schedule_resume(c, std::max(*until, c.now));
-  c.fiber->yield();
+  running_ = -1;  // arrivals run by next_cpu() belong to no CPU
+  const int next = next_cpu();
+  if (next < 0) {
+    c.fiber->yield();
+  } else if (next != c.id) {
+    CpuState& n = cpu(next);
+    enter_resumed(n);
+    c.fiber->switch_to(*n.fiber);
+  } else {
+    enter_resumed(c);
+  }
 }
 
+void Core::enter_resumed(CpuState& c) {
+  c.park = Park::None;
+  c.now = std::max(c.now, now_);
+  running_ = c.id;
+}
+
+// A pending resume only ever moves earlier (a wake-up before a deadline).
 void Core::schedule_resume(CpuState& c, Cycles t) {
-  t = std::max(t, engine_.now());
-  if (c.resume_pending) {
-    if (c.resume_at <= t) return;
-    engine_.cancel(c.resume_event);
-  }
-  c.resume_pending = true;
-  c.resume_at = t;
-  const int id = c.id;
-  c.resume_event = engine_.at(
-      t, [this, id] { resume(id); }, kPrioCpu + id);
+  resumes_.schedule(static_cast<std::uint32_t>(c.id), std::max(t, now_));
 }
 
 void Core::resume(int id) {
   CpuState& c = cpu(id);
-  c.resume_pending = false;
-  c.park = Park::None;
-  c.now = std::max(c.now, engine_.now());
-  running_ = id;
+  enter_resumed(c);
   struct Reset {
     int& running;
     ~Reset() { running = -1; }

@@ -1,0 +1,28 @@
+// The run loop under the scenarios: a parking CPU hands the host straight to
+// the next CPU's fiber, so an error or a teardown can find the others
+// suspended anywhere, in the middle of a call.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "sim/testing/fixture.hpp"
+
+using namespace xcallsim::fixture;
+
+SCENARIO("a program's exception ends the run with other CPUs parked mid-call", "[scenario]") {
+  GIVEN("CPUs 1-3 making SYNC calls to CPU 0 while CPU 0 throws from its program") {
+    auto m = machine("small4");
+    const FuncId work = m.func("work");
+    for (int cpu = 1; cpu < 4; ++cpu)
+      m.program(cpu, [&](Cpu& c) {
+        for (int i = 0; i < 100; ++i) c.xcall(0, work, SYNC);
+      });
+    m.program(0, [](Cpu& c) {
+      c.compute(3000);
+      throw std::runtime_error("program failed on purpose");
+    });
+    THEN("run() rethrows it on the host, and the machine tears down its suspended fibers") {
+      REQUIRE_THROWS_WITH(m.sim().run(), "program failed on purpose");
+    }
+  }
+}
