@@ -43,6 +43,31 @@ class WakeQueue {
     return true;
   }
 
+  struct Entry {
+    Time time;
+    std::uint32_t id;
+  };
+
+  // schedule(id, t) then pop(), for an id not pending, in one pass: the
+  // common step of a simulation, where the entry that leaves is replaced by
+  // one that belongs near the front, so it sinks only a level or two.
+  Entry push_pop(std::uint32_t id, Time t) {
+    const Entry entry{t, id};
+    if (heap_.empty() || before(entry, heap_.front())) return entry;
+    const Entry top = heap_.front();
+    position_[top.id] = kAbsent;
+    std::size_t hole = 0;
+    const std::size_t size = heap_.size();
+    while (hole * kArity + 1 < size) {
+      const std::size_t child = min_child(hole * kArity + 1, size);
+      if (!before(heap_[child], entry)) break;
+      place(hole, heap_[child]);
+      hole = child;
+    }
+    place(hole, entry);
+    return top;
+  }
+
   // Removes and returns the earliest id (requires !empty()).
   std::uint32_t pop() {
     const std::uint32_t id = heap_.front().id;
@@ -54,10 +79,6 @@ class WakeQueue {
   }
 
  private:
-  struct Entry {
-    Time time;
-    std::uint32_t id;
-  };
   static constexpr std::uint32_t kAbsent = ~std::uint32_t{0};
   static constexpr std::size_t kArity = 4;
 

@@ -116,6 +116,7 @@ class Core {
   // time.cpp
   void dispatch();  // runs next_cpu()'s CPUs from the host context
   int next_cpu();   // runs arrivals due first; the CPU to resume next, or -1
+  int next_cpu_after(CpuState& c, Cycles t);  // c to resume at t, then next_cpu()
   Cycles next_event_time();
   bool can_run_inline_until(Cycles t);
   void park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq);

@@ -64,9 +64,8 @@ void Core::sync(CpuState& c) {
 void Core::park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq) {
   c.park = kind;
   c.wake_on_irq = wake_on_irq;
-  if (until) schedule_resume(c, std::max(*until, c.now));
   running_ = -1;  // arrivals run by next_cpu() belong to no CPU
-  const int next = next_cpu();
+  const int next = until ? next_cpu_after(c, std::max(*until, c.now)) : next_cpu();
   if (next < 0) {
     c.fiber->yield();
   } else if (next != c.id) {
@@ -76,6 +75,22 @@ void Core::park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_o
   } else {
     enter_resumed(c);
   }
+}
+
+// schedule_resume(c, t) then next_cpu(), with one heap pass in the common
+// case: no arrival is due first and the run goes on.
+int Core::next_cpu_after(CpuState& c, Cycles t) {
+  t = std::max(t, now_);
+  const auto id = static_cast<std::uint32_t>(c.id);
+  const Cycles earliest = resumes_.empty() ? t : std::min(t, resumes_.top_time());
+  if (resumes_.pending(id) || stop_requested_ || earliest > limit_ ||
+      engine_.next_time() <= earliest) {
+    schedule_resume(c, t);
+    return next_cpu();
+  }
+  const engine::WakeQueue::Entry next = resumes_.push_pop(id, t);
+  now_ = next.time;
+  return static_cast<int>(next.id);
 }
 
 void Core::enter_resumed(CpuState& c) {

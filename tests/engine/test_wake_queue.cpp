@@ -51,7 +51,7 @@ TEST_CASE("wake queue: a later time for a pending id is ignored, an earlier one 
   CHECK(drain(q) == std::vector<std::uint32_t>{1, 0});
 }
 
-TEST_CASE("wake queue: random schedules match an ordered-set model", "[unit]") {
+TEST_CASE("wake queue: random schedules, pops and push_pops match an ordered-set model", "[unit]") {
   constexpr std::uint32_t kIds = 300;
   std::mt19937_64 rng(12345);
   WakeQueue q(kIds);
@@ -60,7 +60,23 @@ TEST_CASE("wake queue: random schedules match an ordered-set model", "[unit]") {
   std::vector<bool> in(kIds, false);
   Time now = 0;
   for (int step = 0; step < 200000; ++step) {
-    if (rng() % 3 != 0 || model.empty()) {
+    if (rng() % 4 == 0 && model.size() < kIds) {  // push_pop of an id not pending
+      auto id = static_cast<std::uint32_t>(rng() % kIds);
+      while (in[id]) id = (id + 1) % kIds;
+      const Time t = now + rng() % 64;
+      model.insert({t, id});
+      const auto [mt, mid] = *model.begin();
+      model.erase(model.begin());
+      if (mid != id) {
+        in[id] = true;
+        pending[id] = t;
+        in[mid] = false;
+      }
+      const WakeQueue::Entry got = q.push_pop(id, t);
+      REQUIRE(got.time == mt);
+      REQUIRE(got.id == mid);
+      now = mt;
+    } else if (rng() % 3 != 0 || model.empty()) {
       const auto id = static_cast<std::uint32_t>(rng() % kIds);
       const Time t = now + rng() % 64;  // many ties
       const bool earlier = !in[id] || t < pending[id];
