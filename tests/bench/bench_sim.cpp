@@ -109,4 +109,42 @@ void BM_SyncRing(benchmark::State& state) {
 }
 BENCHMARK(BM_SyncRing)->Arg(4)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 
+// The same ring on CPUs 0-3 only, on machines of every size: the other
+// CPUs idle (no pending resume). Host time per xcall should not depend on
+// how many CPUs the machine has, only on how many are busy.
+constexpr int kActiveCpus = 4;
+constexpr int kFixedLoadCallsPerCpu = 1024;
+
+void BM_SyncRingFixedLoad(benchmark::State& state) {
+  const int cpus = static_cast<int>(state.range(0));
+  std::uint64_t calls = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto sim = std::make_unique<smp::Simulation>(machine_of(cpus));
+    auto f = sim->add_function({"noop", 0});
+    for (int c = 0; c < kActiveCpus; ++c) {
+      sim->set_program(c, [f](smp::Cpu& cpu) {
+        for (int i = 0; i < kFixedLoadCallsPerCpu; ++i) {
+          cpu.xcall((cpu.id() + 1) % kActiveCpus, f, smp::kSync);
+          cpu.compute(1000);
+        }
+      });
+    }
+    state.ResumeTiming();
+    sim->run();
+    state.PauseTiming();
+    sim.reset();
+    state.ResumeTiming();
+    calls += static_cast<std::uint64_t>(kFixedLoadCallsPerCpu) * kActiveCpus;
+  }
+  state.counters["host_ns/xcall"] = benchmark::Counter(
+      static_cast<double>(calls), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_SyncRingFixedLoad)
+    ->Arg(4)
+    ->Arg(64)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
+
 }  // namespace
