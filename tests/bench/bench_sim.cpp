@@ -72,25 +72,19 @@ void BM_BroadcastStorm(benchmark::State& state) {
 }
 BENCHMARK(BM_BroadcastStorm)->Arg(64)->Unit(benchmark::kMillisecond);
 
-// Each CPU makes SYNC single calls to its neighbour: host time per xcall.
-// Every size makes the same number of calls per CPU, so each CPU's one-time
-// costs (its fiber's first switches, first touches of its csds and queue)
-// weigh the same at every size; a fixed total would spread 1024 CPUs'
-// warm-up over 4 calls each but 4 CPUs' over 1024.
-constexpr int kRingCallsPerCpu = 64;
-
-void BM_SyncRing(benchmark::State& state) {
-  const int cpus = static_cast<int>(state.range(0));
-  const int calls_per_cpu = kRingCallsPerCpu;
+// The first `busy` CPUs of a `cpus`-CPU machine each make `calls_per_cpu`
+// SYNC single calls to their neighbour among them, 1000 cycles apart.
+// Counter: host time per xcall.
+void run_sync_ring(benchmark::State& state, int cpus, int busy, int calls_per_cpu) {
   std::uint64_t calls = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto sim = std::make_unique<smp::Simulation>(machine_of(cpus));
     auto f = sim->add_function({"noop", 0});
-    for (int c = 0; c < cpus; ++c) {
-      sim->set_program(c, [f, cpus, calls_per_cpu](smp::Cpu& cpu) {
+    for (int c = 0; c < busy; ++c) {
+      sim->set_program(c, [f, busy, calls_per_cpu](smp::Cpu& cpu) {
         for (int i = 0; i < calls_per_cpu; ++i) {
-          cpu.xcall((cpu.id() + 1) % cpus, f, smp::kSync);
+          cpu.xcall((cpu.id() + 1) % busy, f, smp::kSync);
           cpu.compute(1000);
         }
       });
@@ -100,45 +94,29 @@ void BM_SyncRing(benchmark::State& state) {
     state.PauseTiming();
     sim.reset();
     state.ResumeTiming();
-    calls += static_cast<std::uint64_t>(calls_per_cpu) * static_cast<std::uint64_t>(cpus);
+    calls += static_cast<std::uint64_t>(calls_per_cpu) * static_cast<std::uint64_t>(busy);
   }
   state.counters["xcalls/s"] =
       benchmark::Counter(static_cast<double>(calls), benchmark::Counter::kIsRate);
   state.counters["host_ns/xcall"] = benchmark::Counter(
       static_cast<double>(calls), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
+
+// Every CPU busy. Every size makes the same number of calls per CPU, so
+// each CPU's one-time costs (its fiber's first switches, first touches of
+// its csds and queue) weigh the same at every size; a fixed total would
+// spread 1024 CPUs' warm-up over 4 calls each but 4 CPUs' over 1024.
+void BM_SyncRing(benchmark::State& state) {
+  const int cpus = static_cast<int>(state.range(0));
+  run_sync_ring(state, cpus, cpus, 64);
+}
 BENCHMARK(BM_SyncRing)->Arg(4)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond);
 
-// The same ring on CPUs 0-3 only, on machines of every size: the other
-// CPUs idle (no pending resume). Host time per xcall should not depend on
-// how many CPUs the machine has, only on how many are busy.
-constexpr int kActiveCpus = 4;
-constexpr int kFixedLoadCallsPerCpu = 1024;
-
+// CPUs 0-3 busy on machines of every size, the others idle (no pending
+// resume): host time per xcall should depend on how many CPUs are busy, not
+// on how many the machine has.
 void BM_SyncRingFixedLoad(benchmark::State& state) {
-  const int cpus = static_cast<int>(state.range(0));
-  std::uint64_t calls = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto sim = std::make_unique<smp::Simulation>(machine_of(cpus));
-    auto f = sim->add_function({"noop", 0});
-    for (int c = 0; c < kActiveCpus; ++c) {
-      sim->set_program(c, [f](smp::Cpu& cpu) {
-        for (int i = 0; i < kFixedLoadCallsPerCpu; ++i) {
-          cpu.xcall((cpu.id() + 1) % kActiveCpus, f, smp::kSync);
-          cpu.compute(1000);
-        }
-      });
-    }
-    state.ResumeTiming();
-    sim->run();
-    state.PauseTiming();
-    sim.reset();
-    state.ResumeTiming();
-    calls += static_cast<std::uint64_t>(kFixedLoadCallsPerCpu) * kActiveCpus;
-  }
-  state.counters["host_ns/xcall"] = benchmark::Counter(
-      static_cast<double>(calls), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  run_sync_ring(state, static_cast<int>(state.range(0)), 4, 1024);
 }
 BENCHMARK(BM_SyncRingFixedLoad)
     ->Arg(4)
