@@ -39,15 +39,12 @@ void Arena::guard(void* page_aligned, std::size_t bytes) {
   }
 }
 
-machine::LineId Arena::line_of(const void* p) const {
-  if (!contains(p)) {
-    throw std::logic_error(
-        "smp: a shared word outside the simulator's arena (the xcall library must only touch "
-        "state the platform allocated; under ASan, set "
-        "ASAN_OPTIONS=detect_stack_use_after_return=0, "
-        "whose fake stacks move on-stack csds off the fiber stack)");
-  }
-  return static_cast<machine::LineId>(offset_of(p) / kLineBytes);
+void Arena::outside(const void*) {
+  throw std::logic_error(
+      "smp: a shared word outside the simulator's arena (the xcall library must only touch "
+      "state the platform allocated; under ASan, set "
+      "ASAN_OPTIONS=detect_stack_use_after_return=0, "
+      "whose fake stacks move on-stack csds off the fiber stack)");
 }
 
 }  // namespace xcallsim::smp::detail

@@ -39,11 +39,17 @@ class Arena {
     return reinterpret_cast<std::uintptr_t>(p) - base();
   }
   // The cache line of a word; throws std::logic_error outside the arena.
-  machine::LineId line_of(const void* p) const;
+  // Inline: every simulated access asks.
+  machine::LineId line_of(const void* p) const {
+    if (!contains(p)) [[unlikely]]
+      outside(p);
+    return static_cast<machine::LineId>(offset_of(p) / kLineBytes);
+  }
   std::size_t size() const { return size_; }
   std::size_t used() const { return next_; }
 
  private:
+  [[noreturn, gnu::cold]] static void outside(const void* p);
   std::uintptr_t base() const { return reinterpret_cast<std::uintptr_t>(memory_); }
   void* memory_ = nullptr;
   std::size_t size_ = 0;

@@ -171,8 +171,12 @@ class Core {
   std::vector<FuncSpec> functions_;
   std::map<int, VectorHandler> vector_handlers_;
   std::map<machine::LineId, std::vector<int>> waiters_;  // line -> parked waiters, in park order
-  std::set<Cycles> arrival_events_;        // arrival times with an engine event scheduled
-  std::vector<machine::LineId> line_ids_;  // arena line -> dense id + 1 (0: untouched)
+  std::set<Cycles> arrival_events_;  // arrival times with an engine event scheduled
+  // Arena line -> dense id + 1 (0: untouched); the stacks region counts one
+  // line per CPU, at stacks_line_ + cpu.
+  std::vector<machine::LineId> line_ids_;
+  machine::LineId stacks_line_ = 0;
+  machine::LineId stack_stride_lines_ = 1;
   machine::LineId next_line_ = 0;
   Mask online_;
   xcall::x86::SendPolicy policy_;

@@ -8,17 +8,12 @@ namespace xcallsim::smp::detail {
 
 machine::LineId Core::line_of(const void* word) {
   machine::LineId raw = arena_->line_of(word);
-  // A word on CPU s's stack is on s's one stack line (the first line of its
-  // stride). Where a frame lands depends on the host compiler's frame sizes,
-  // so the simulated line must not: otherwise two builds, or a program and
-  // its replay, would share lines differently and disagree on costs. The
-  // kernel likewise reuses one stack slot for repeated calls from one site.
-  const machine::LineId stacks = arena_->line_of(stacks_base_);
-  if (raw >= stacks) {
-    const auto stride_lines = static_cast<machine::LineId>(stack_stride_ / kLineBytes);
-    raw = stacks + (raw - stacks) / stride_lines * stride_lines;
-  }
-  if (line_ids_.empty()) line_ids_.resize(arena_->size() / kLineBytes, 0);
+  // A word on CPU s's stack is on s's one stack line. Where a frame lands
+  // depends on the host compiler's frame sizes, so the simulated line must
+  // not: otherwise two builds, or a program and its replay, would share
+  // lines differently and disagree on costs. The kernel likewise reuses one
+  // stack slot for repeated calls from one site.
+  if (raw >= stacks_line_) raw = stacks_line_ + (raw - stacks_line_) / stack_stride_lines_;
   machine::LineId& id = line_ids_[raw];
   if (id == 0) id = ++next_line_;
   return id - 1;

@@ -127,6 +127,9 @@ void Core::layout_arena() {
     std::memset(stacks_base_ + (cpu + 1) * stack_stride_ - warm, 0, warm);
   }
   state_ = ::new (state_at) State(percpu_, cfd_, static_cast<int>(n));
+  stacks_line_ = arena_->line_of(stacks_base_);
+  stack_stride_lines_ = static_cast<machine::LineId>(stack_stride_ / kLineBytes);
+  line_ids_.assign(stacks_line_ + n, 0);
 }
 
 Csd& Core::private_csd(int cpu, int slot) {

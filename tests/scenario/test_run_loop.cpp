@@ -1,10 +1,12 @@
-// The run loop under the scenarios: a parking CPU hands the host straight to
-// the next CPU's fiber, so an error or a teardown can find the others
-// suspended anywhere, in the middle of a call.
+// The machinery under the scenarios. The run loop: a parking CPU hands the
+// host straight to the next CPU's fiber, so an error or a teardown can find
+// the others suspended anywhere, in the middle of a call. The arena: every
+// shared word the simulator times lives in it.
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
+#include "sim/smp/arena.hpp"
 #include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
@@ -25,4 +27,14 @@ SCENARIO("a program's exception ends the run with other CPUs parked mid-call", "
       REQUIRE_THROWS_WITH(m.sim().run(), "program failed on purpose");
     }
   }
+}
+
+TEST_CASE("arena: a word outside it is refused with the fix named", "[unit]") {
+  xcallsim::smp::detail::Arena arena(4 * xcallsim::smp::detail::kPageBytes);
+  const char* inside = static_cast<const char*>(arena.carve(256, 64));
+  CHECK(arena.line_of(inside + 64) == arena.line_of(inside) + 1);
+  const int on_host_stack = 0;
+  CHECK_THROWS_WITH(arena.line_of(&on_host_stack),
+                    Catch::Contains("outside the simulator's arena") &&
+                        Catch::Contains("detect_stack_use_after_return=0"));
 }
