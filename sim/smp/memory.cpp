@@ -27,20 +27,18 @@ void Core::touch(const void* word, machine::Access kind) {
 
 // Waiters re-read at the writer's completion time (they pay that read).
 void Core::written(const void* word) {
-  const auto it = waiters_.find(line_of(word));
-  if (it == waiters_.end()) return;
+  const machine::LineId line = line_of(word);
+  if (line >= waiters_.size() || waiters_[line].empty()) return;
   const Cycles t = running().now;
-  for (const int id : it->second) wake(cpu(id), t);
+  for (const int id : waiters_[line]) wake(cpu(id), t);
 }
 
 void Core::park_on_line(CpuState& c, machine::LineId line, std::optional<Cycles> until) {
+  if (line >= waiters_.size()) waiters_.resize(line + 1);
   waiters_[line].push_back(c.id);
   park(c, Park::Wait, until, !c.irqs_off);
-  auto it = waiters_.find(line);
-  if (it == waiters_.end()) return;
-  auto& ids = it->second;
+  auto& ids = waiters_[line];  // after the park: others may have grown waiters_
   ids.erase(std::find(ids.begin(), ids.end(), c.id));
-  if (ids.empty()) waiters_.erase(it);
 }
 
 // smp_cond_load_acquire() as a parked spin: each check is a charged read;
