@@ -288,16 +288,20 @@ bool Server::Impl::take_token() {
   return true;
 }
 
+// Under the stats lock for the whole pass: whoever sees this pass's acks in
+// shared memory, or its MSI-X, and then asks for stats() gets its counts.
 void Server::Impl::run_pass() {
+  const std::lock_guard lock(stats_mutex);
   const std::vector<int>& signals = device->process();
   for (int cpu : signals) raise(cpu);
-  update([this](ServerStats& s) { s.device = device->stats(); });
+  stats.device = device->stats();
 }
 
+// Called with stats_mutex held.
 void Server::Impl::raise(int cpu) {
   const auto k = static_cast<std::size_t>(cpu);
   const bool ok = k < guest_efds.size() && signal_eventfd(guest_efds[k].get());
-  update([ok](ServerStats& s) { ok ? ++s.raised : ++s.raise_failures; });
+  ok ? ++stats.raised : ++stats.raise_failures;
 }
 
 void Server::Impl::schedule_drain() {
