@@ -124,6 +124,7 @@ class Fiber {
     suspend_into(next.self_, fake_stack);
   }
   bool finished() const { return finished_; }
+  bool aborting() const { return abort_; }  // being torn down: unwind, simulate nothing
 
  private:
   void suspend_into(boost::context::fiber& to, void* fake_stack) {

@@ -62,6 +62,7 @@ void Core::sync(CpuState& c) {
 // the next event), another CPU's fiber directly, or the run loop when
 // nothing is left. Returns once this CPU is resumed.
 void Core::park(CpuState& c, Park kind, std::optional<Cycles> until, bool wake_on_irq) {
+  if (c.fiber->aborting()) throw Fiber::Aborted{};  // a teardown runs nothing further
   c.park = kind;
   c.wake_on_irq = wake_on_irq;
   running_ = -1;  // arrivals run by next_cpu() belong to no CPU
