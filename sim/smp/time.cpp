@@ -1,5 +1,5 @@
-// Core, time: clock sync with the engine, parking and waking fibers, compute
-// phases, and taking interrupts at operation boundaries
+// Core, time: the run loop, clock sync, parking and handing over between
+// fibers, compute phases, and taking interrupts at operation boundaries
 // (docs/architecture.md "How time flows in the simulator").
 #include <algorithm>
 
