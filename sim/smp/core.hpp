@@ -171,7 +171,7 @@ class Core {
   std::vector<FuncSpec> functions_;
   std::map<int, VectorHandler> vector_handlers_;
   std::vector<std::vector<int>> waiters_;  // dense line -> parked waiters, in park order
-  std::set<Cycles> arrival_events_;  // arrival times with an engine event scheduled
+  std::set<Cycles> arrival_events_;        // arrival times with an engine event scheduled
   // Arena line -> dense id + 1 (0: untouched); the stacks region counts one
   // line per CPU, at stacks_line_ + cpu.
   std::vector<machine::LineId> line_ids_;
