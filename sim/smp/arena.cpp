@@ -39,7 +39,7 @@ void Arena::guard(void* page_aligned, std::size_t bytes) {
   }
 }
 
-void Arena::outside(const void*) {
+void Arena::outside() {
   throw std::logic_error(
       "smp: a shared word outside the simulator's arena (the xcall library must only touch "
       "state the platform allocated; under ASan, set "

@@ -42,14 +42,14 @@ class Arena {
   // Inline: every simulated access asks.
   machine::LineId line_of(const void* p) const {
     if (!contains(p)) [[unlikely]]
-      outside(p);
+      outside();
     return static_cast<machine::LineId>(offset_of(p) / kLineBytes);
   }
   std::size_t size() const { return size_; }
   std::size_t used() const { return next_; }
 
  private:
-  [[noreturn, gnu::cold]] static void outside(const void* p);
+  [[noreturn, gnu::cold]] static void outside();
   std::uintptr_t base() const { return reinterpret_cast<std::uintptr_t>(memory_); }
   void* memory_ = nullptr;
   std::size_t size_ = 0;

@@ -1,8 +1,10 @@
 // The running machine behind Simulation and Cpu (internal to sim/smp).
 // Contract: Core owns everything a run touches; its members are grouped by
 // the file that implements them (see each section). All "running CPU"
-// operations are called on that CPU's fiber; engine handlers and APIC
-// listener callbacks run on the host context.
+// operations are called on that CPU's fiber; engine handlers (APIC
+// arrivals) and APIC listener callbacks run wherever the run loop is picking
+// the next CPU: on the host context, or on the fiber of a CPU that parks
+// (with no CPU running).
 //
 // Order at equal time (the documented tie-break): APIC message arrivals
 // (engine events, kPrioArrival) first, so an IPI arriving at t is in IRR
@@ -149,7 +151,7 @@ class Core {
   engine::Engine engine_;         // APIC message arrivals
   engine::WakeQueue resumes_{0};  // CPU resumes; sized in the constructor
   Cycles now_ = 0;                // time of the arrival or resume being run
-  Cycles limit_ = 0;              // no resume or arrival after this time
+  Cycles limit_ = 0;              // Options::time_limit, or kForever: nothing runs after it
   bool stop_requested_ = false;
   FiberHost fiber_host_;
   Recorder recorder_;

@@ -51,7 +51,6 @@ Outcome Core::run() {
         std::make_unique<Fiber>(fiber_host_, c.stack, stack_bytes_, [this, &c] { cpu_main(c); });
     schedule_resume(c, 0);
   }
-  limit_ = options_.time_limit != 0 ? options_.time_limit : engine::kForever;
   dispatch();
   return outcome();
 }

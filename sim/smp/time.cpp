@@ -47,8 +47,7 @@ Cycles Core::next_event_time() {
 // at or before t (so its resume at t would be the next event anyway) and t
 // is inside the time limit.
 bool Core::can_run_inline_until(Cycles t) {
-  if (options_.time_limit != 0 && t > options_.time_limit) return false;
-  return next_event_time() > t;
+  return t <= limit_ && next_event_time() > t;
 }
 
 void Core::sync(CpuState& c) {
