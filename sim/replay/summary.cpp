@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "sim/text/text.hpp"
+
 namespace xcallsim::replay {
 namespace {
 
@@ -147,7 +149,8 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
   std::string out;
   fmt::format_to(std::back_inserter(out),
                  "machine: {}  scenario: {}  profile: {}  cpus: {}  clock: {:.2f} GHz\n",
-                 header.machine, header.scenario, header.profile, trace.cpu_count, ghz);
+                 text::printable(header.machine), text::printable(header.scenario),
+                 text::printable(header.profile), trace.cpu_count, ghz);
   fmt::format_to(std::back_inserter(out),
                  "simulated time: {} cycles ({:.1f} us)  calls: {}  unreturned: {}\n\n", s.end_time,
                  ns(s.end_time) / 1000.0, s.calls, s.unreturned);
