@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/session.hpp"
 #include "sim/config/config.hpp"
 #include "sim/machine/machine.hpp"
 #include "sim/plot/gnuplot.hpp"
@@ -278,7 +279,7 @@ void add_scaling_command(CLI::App& app, int& status) {
   cmd->add_option("-m,--machine", args->machines,
                   "Machine config(s) (TOML); default: every "
                   "*.toml in --machines-dir")
-      ->check(CLI::ExistingFile);
+      ->check(RegularFile);
   cmd->add_option("--machines-dir", args->machines_dir,
                   "Directory of machine presets (default configs/machines)");
   cmd->add_option("--out-dir", args->out_dir,

@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/session.hpp"
 #include "sim/config/config.hpp"
 #include "sim/replay/latency_plot.hpp"
 #include "sim/replay/perfetto.hpp"
@@ -109,7 +111,18 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   return kExitOk;
 }
 
+// Prints the refusal and returns true if `output` is one of the inputs.
+bool refuse_overwrite(std::string_view verb, const std::string& output,
+                      std::initializer_list<std::string_view> inputs) {
+  if (output.empty()) return false;
+  const std::string error = overwrites_input(output, inputs);
+  if (error.empty()) return false;
+  fmt::print(stderr, "xcallsim {}: {}\n", verb, error);
+  return true;
+}
+
 int replay(const ReplayArgs& args) {
+  if (refuse_overwrite("replay", args.output, {args.trace, args.machine})) return kExitBadInput;
   std::optional<trace::TraceFile> loaded = load_trace(args.trace);
   if (!loaded) return kExitBadInput;
   trace::TraceFile& file = *loaded;
@@ -153,6 +166,9 @@ int export_trace(const ExportArgs& args) {
                "--latency-plot FILE.svg\n");
     return kExitBadInput;
   }
+  if (refuse_overwrite("export", args.perfetto, {args.trace}) ||
+      refuse_overwrite("export", args.latency_plot, {args.trace, args.perfetto}))
+    return kExitBadInput;
   std::optional<trace::TraceFile> loaded = load_trace(args.trace);
   if (!loaded) return kExitBadInput;
   trace::TraceFile& file = *loaded;
@@ -184,6 +200,7 @@ int export_trace(const ExportArgs& args) {
 }
 
 int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz) {
+  if (refuse_overwrite("import-ftrace", out, {in})) return kExitBadInput;
   std::ifstream text(in);
   if (!text) {
     fmt::print(stderr, "xcallsim: {}: cannot open\n", in);
@@ -226,7 +243,7 @@ void add_trace_commands(CLI::App& app, int& status) {
       "replay",
       "Read a trace (any source), print its summary and verify its invariants; with --machine, "
       "re-time its workload on another machine model instead.");
-  replay_cmd->add_option("trace", r->trace, "Trace file")->required()->check(CLI::ExistingFile);
+  replay_cmd->add_option("trace", r->trace, "Trace file")->required()->check(RegularFile);
   replay_cmd->add_flag("--no-verify", r->no_verify, "Only summarize");
   replay_cmd->add_option("--max-violations", r->max_violations, "List at most this many");
   CLI::Option* machine =
@@ -236,7 +253,7 @@ void add_trace_commands(CLI::App& app, int& status) {
                        "flags and function costs) on this machine model (TOML) and print the "
                        "new summary instead; exact for traces xcallsim run wrote, approximate "
                        "(derived from call times) for others")
-          ->check(CLI::ExistingFile);
+          ->check(RegularFile);
   replay_cmd
       ->add_option("-p,--profile", r->profile,
                    "Semantic profile of the re-timed run (default: the trace's; linux-ftrace "
@@ -259,7 +276,7 @@ void add_trace_commands(CLI::App& app, int& status) {
   auto e = std::make_shared<ExportArgs>();
   CLI::App* export_cmd =
       app.add_subcommand("export", "Convert a trace to a Perfetto timeline and/or a latency plot.");
-  export_cmd->add_option("trace", e->trace, "Trace file")->required()->check(CLI::ExistingFile);
+  export_cmd->add_option("trace", e->trace, "Trace file")->required()->check(RegularFile);
   export_cmd->add_option("--perfetto", e->perfetto,
                          "Chrome Trace Event JSON that ui.perfetto.dev loads");
   export_cmd->add_option("--latency-plot", e->latency_plot,
@@ -273,13 +290,13 @@ void add_trace_commands(CLI::App& app, int& status) {
   CLI::App* import_cmd = app.add_subcommand(
       "import-ftrace",
       "Import Linux ftrace text (/sys/kernel/tracing/trace or trace-cmd report) into a trace.");
-  import_cmd->add_option("ftrace", *text, "ftrace text file")->required()->check(CLI::ExistingFile);
+  import_cmd->add_option("ftrace", *text, "ftrace text file")->required()->check(RegularFile);
   import_cmd->add_option("-o,--output", *out, "Trace file to write")->required();
   import_cmd
       ->add_option("--tsc-ghz", *ghz,
                    "Counter rate for raw x86-tsc timestamps without an xcallsim-clock "
                    "comment (default 1.0)")
-      ->check(CLI::PositiveNumber);
+      ->check(Finite & CLI::PositiveNumber);
   import_cmd->callback([text, out, ghz, &status] { status = import_ftrace(*text, *out, *ghz); });
 }
 

@@ -18,11 +18,12 @@ namespace fs = std::filesystem;
 
 // Quarter-octave bins as an explicit outline (left edge, top, right edge,
 // down to zero), so a kind whose calls all fall in one bin still shows.
-void write_histogram(const std::vector<std::uint64_t>& samples, double ghz, const fs::path& file) {
+void write_histogram(const std::map<std::uint64_t, std::uint64_t>& latencies, double ghz,
+                     const fs::path& file) {
   std::map<int, std::uint64_t> bins;  // bin index -> count
-  for (std::uint64_t cycles : samples) {
+  for (const auto& [cycles, calls] : latencies) {
     double ns = std::max(static_cast<double>(cycles) / ghz, 1.0);
-    ++bins[static_cast<int>(std::floor(4.0 * std::log2(ns)))];
+    bins[static_cast<int>(std::floor(4.0 * std::log2(ns)))] += calls;
   }
   std::ofstream out(file);
   auto edge = [](int bin) { return std::exp2(bin / 4.0); };
@@ -36,16 +37,21 @@ void write_histogram(const std::vector<std::uint64_t>& samples, double ghz, cons
   if (!out) throw PlotError("cannot write " + file.string());
 }
 
+// The CDF as steps: one point per distinct latency, at its cumulative fraction.
 void write_data(const Summary& summary, double ghz, const fs::path& dir) {
   for (std::size_t i = 0; i < summary.rows.size(); ++i) {
-    const auto& samples = summary.rows[i].samples;
+    const auto& latencies = summary.rows[i].latencies;
+    std::uint64_t total = 0;
+    for (const auto& [cycles, calls] : latencies) total += calls;
     std::ofstream out(dir / fmt::format("cdf{}.dat", i));
-    for (std::size_t k = 0; k < samples.size(); ++k) {
-      out << static_cast<double>(samples[k]) / ghz << ' '
-          << static_cast<double>(k + 1) / static_cast<double>(samples.size()) << '\n';
+    std::uint64_t seen = 0;
+    for (const auto& [cycles, calls] : latencies) {
+      seen += calls;
+      out << static_cast<double>(cycles) / ghz << ' '
+          << static_cast<double>(seen) / static_cast<double>(total) << '\n';
     }
     if (!out) throw PlotError("cannot write plot data to " + dir.string());
-    write_histogram(samples, ghz, dir / fmt::format("hist{}.dat", i));
+    write_histogram(latencies, ghz, dir / fmt::format("hist{}.dat", i));
   }
 }
 
@@ -66,7 +72,7 @@ std::string latency_plot_script(const Summary& summary, const std::string& title
                  "set grid\nset key bottom right\n");
   std::string cdf, hist;
   for (std::size_t i = 0; i < summary.rows.size(); ++i) {
-    if (summary.rows[i].samples.empty()) continue;
+    if (summary.rows[i].latencies.empty()) continue;
     const std::string label = plot::literal(row_label(summary.rows[i]));
     fmt::format_to(std::back_inserter(cdf), "{}\"cdf{}.dat\" using 1:2 with steps lw 2 title {}",
                    cdf.empty() ? "plot " : ", ", i, label);

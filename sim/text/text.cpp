@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
+#include <cstring>
+
 namespace xcallsim::text {
 namespace {
 
@@ -64,6 +67,19 @@ std::string printable(std::string_view s) {
     i += n;
   }
   return out;
+}
+
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT (Ctrl-C)";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return ::strsignal(sig);
+  }
 }
 
 }  // namespace xcallsim::text

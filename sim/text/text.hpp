@@ -4,6 +4,7 @@
 // and bytes that are not well-formed UTF-8 become `\xNN`, a backslash stays a
 // backslash; everything else is kept. Pure functions, no allocation beyond
 // the result.
+// signal_name(): how xcallsim names a signal in its one-line messages.
 #pragma once
 
 #include <string>
@@ -16,5 +17,8 @@ bool is_printable(std::string_view s);
 
 // `s` with every control byte or ill-formed UTF-8 byte written as `\xNN`.
 std::string printable(std::string_view s);
+
+// "SIGINT (Ctrl-C)", "SIGTERM", "SIGHUP", else strsignal()'s name.
+std::string signal_name(int sig);
 
 }  // namespace xcallsim::text
