@@ -49,7 +49,7 @@ using machine::Cycles;
 using Profile = xcall::Profile;
 std::string_view to_string(Profile p);
 
-inline constexpr int kMaxCpus = 1024;  // SimPlatform::max_cpus
+inline constexpr int kMaxCpus = 1024;  // SimPlatform::max_cpus; the loader's limit (check.hpp)
 using Mask = xcall::cpumask<kMaxCpus>;
 using FuncId = std::uint32_t;
 

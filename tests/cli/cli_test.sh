@@ -25,6 +25,9 @@ expect 2 "junk.xtr: byte 0: error" -- "$x" replay "$tmp/junk.xtr"
 head -c 100 "$tmp/a.xtr" > "$tmp/cut.xtr"
 expect 2 "cut.xtr: byte [0-9]+: error" -- "$x" replay "$tmp/cut.xtr"
 expect 2 "profile" -- "$x" run -m "$m" -s "$s" -p bogus
+expect 0 "^xcallsim [0-9]+\.[0-9]+\.[0-9]+" -- "$x" --version
+expect 2 "unknown verb 'frobnicate'.*run, " -- "$x" frobnicate
+expect 2 "bogus-option" -- "$x" run -m "$m" -s "$s" --bogus-option
 
 # A CPU that keeps IRQs off past the stuck timeout: csd_lock_wait_toolong report, exit 3.
 cat > "$tmp/stuck.toml" <<'TOML'
