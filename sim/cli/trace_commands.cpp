@@ -19,6 +19,7 @@
 #include "sim/replay/verify.hpp"
 #include "sim/trace/file.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
+#include "sim/trace/sink.hpp"
 
 namespace xcallsim::cli {
 namespace {
@@ -157,6 +158,7 @@ int replay(const ReplayArgs& args) {
 
 struct ExportArgs {
   std::string trace, perfetto, latency_plot;
+  bool quiet = false;
 };
 
 int export_trace(const ExportArgs& args) {
@@ -169,32 +171,65 @@ int export_trace(const ExportArgs& args) {
   if (refuse_overwrite("export", args.perfetto, {args.trace}) ||
       refuse_overwrite("export", args.latency_plot, {args.trace, args.perfetto}))
     return kExitBadInput;
-  std::optional<trace::TraceFile> loaded = load_trace(args.trace);
-  if (!loaded) return kExitBadInput;
-  trace::TraceFile& file = *loaded;
-  if (!args.perfetto.empty()) {
-    std::ofstream out(args.perfetto);
-    out << replay::export_perfetto(file.trace).dump() << '\n';
-    if (!out) {
-      fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
-      return kExitBadInput;
+  // One pass over the file: each record goes to the Perfetto writer and/or
+  // the summary for the plot, so memory does not grow with the trace.
+  Interruption interruption;
+  Progress progress("export", args.quiet);
+  std::ofstream json_out;
+  try {
+    trace::Reader reader(args.trace);
+    const trace::TraceHeader& h = reader.header();
+    std::unique_ptr<replay::PerfettoWriter> perfetto;
+    if (!args.perfetto.empty()) {
+      json_out.open(args.perfetto, std::ios::binary | std::ios::trunc);
+      if (!json_out) {
+        fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
+        return kExitBadInput;
+      }
+      perfetto = std::make_unique<replay::PerfettoWriter>(
+          replay::PerfettoWriter::Definitions{reader.functions(), reader.masks(),
+                                              static_cast<int>(h.cpu_count), h.ghz},
+          json_out);
     }
-    fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n",
-               args.perfetto);
-  }
-  if (!args.latency_plot.empty()) {
-    const auto& h = file.header;
-    std::string title = fmt::format("{} on {} ({})", h.scenario.empty() ? args.trace : h.scenario,
-                                    h.machine.empty() ? "?" : h.machine,
-                                    h.profile.empty() ? source_name(h.source) : h.profile);
-    try {
-      replay::write_latency_plot(replay::summarize(file.trace), file.trace.ghz, title,
-                                 args.latency_plot);
-    } catch (const replay::PlotError& e) {
-      fmt::print(stderr, "xcallsim: {}: {}\n", args.latency_plot, e.what());
-      return kExitBadInput;
+    replay::SummaryBuilder summary;
+    trace::Record r;
+    std::uint64_t records = 0;
+    while (!interruption.requested() && reader.next(r)) {
+      if (perfetto) perfetto->record(r);
+      if (!args.latency_plot.empty()) summary.record(r);
+      if ((++records & 0xFFFF) == 0)
+        progress.update(fmt::format("{} records", records), 32 * records, reader.input_bytes());
     }
-    fmt::print("wrote {} (latency CDF and histogram per call kind)\n", args.latency_plot);
+    progress.finish();
+    if (perfetto) {
+      perfetto->finish();
+      json_out.close();
+      if (!json_out) {
+        fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
+        return kExitBadInput;
+      }
+      fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n",
+                 args.perfetto);
+    }
+    if (interruption.requested()) {
+      fmt::print(stderr, "xcallsim export: {}; {} holds the first {} records\n",
+                 interruption.describe(), args.perfetto.empty() ? "nothing" : args.perfetto,
+                 records);
+      return interruption.exit_status();
+    }
+    if (!args.latency_plot.empty()) {
+      std::string title = fmt::format("{} on {} ({})", h.scenario.empty() ? args.trace : h.scenario,
+                                      h.machine.empty() ? "?" : h.machine,
+                                      h.profile.empty() ? source_name(h.source) : h.profile);
+      replay::write_latency_plot(summary.finish(), h.ghz, title, args.latency_plot);
+      fmt::print("wrote {} (latency CDF and histogram per call kind)\n", args.latency_plot);
+    }
+  } catch (const trace::TraceError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const replay::PlotError& e) {
+    fmt::print(stderr, "xcallsim: {}: {}\n", args.latency_plot, e.what());
+    return kExitBadInput;
   }
   return kExitOk;
 }
@@ -282,6 +317,7 @@ void add_trace_commands(CLI::App& app, int& status) {
   export_cmd->add_option("--latency-plot", e->latency_plot,
                          "Latency CDF + histogram per call kind (.svg or .png, "
                          "drawn by gnuplot)");
+  export_cmd->add_flag("-q,--quiet", e->quiet, "No progress line on stderr");
   export_cmd->callback([e, &status] { status = export_trace(*e); });
 
   auto text = std::make_shared<std::string>();
