@@ -38,10 +38,14 @@ std::string_view source_name(trace::Source s) {
   return "unknown";
 }
 
-// Reads a trace file; on failure prints the reader's one-line error.
+// Reads a trace file; on failure prints the reader's one-line error, else
+// its warnings (a version 1 trace is not integrity checked).
 std::optional<trace::TraceFile> load_trace(const std::string& path) {
   try {
-    return trace::read_trace_file(path);
+    trace::TraceFile file = trace::read_trace_file(path);
+    for (const std::string& w : file.warnings)
+      fmt::print(stderr, "xcallsim: {}: warning: {}\n", path, w);
+    return file;
   } catch (const trace::TraceError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return std::nullopt;

@@ -1,13 +1,16 @@
-// Contract: the on-disk trace format of docs/trace-format.md (version 1). A
+// Contract: the on-disk trace format of docs/trace-format.md (version 2). A
 // `Writer` streams a header and 32-byte little-endian records to an ostream or
 // file; mask and function tables travel in-stream as definition records
 // (ids dense, defined once, in ascending order, before first use), so a
 // writer never buffers the trace and masks of any width are representable.
-// A `Reader` streams them back and trusts nothing: every malformed input is a
-// `TraceError` naming the source, the byte offset and the fix; it never
-// crashes, never allocates more than the input justifies. Both are
-// single-threaded objects; neither keeps pointers into caller data. Same
-// Trace and header in, same bytes out.
+// `finish()` ends the stream with an END record (record count, CRC-32 of every
+// byte before it, completion status), so a cut, spliced or corrupted file is
+// detected. A `Reader` streams them back and trusts nothing: every malformed
+// input is a `TraceError` naming the source, the byte offset and the fix; it
+// never crashes, never allocates more than the input justifies. It also reads
+// version 1 (no END record), with a warning. Both are single-threaded objects;
+// neither keeps pointers into caller data. Same Trace, header and end status
+// in, same bytes out.
 #pragma once
 
 #include <cstddef>
@@ -18,24 +21,46 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/trace/record.hpp"
 
 namespace xcallsim::trace {
 
-inline constexpr std::uint16_t kFormatVersion = 1;
-inline constexpr std::size_t kFixedHeaderSize = 40;  // before the strings
+inline constexpr std::uint16_t kFormatVersion = 2;        // what the Writer writes
+inline constexpr std::uint16_t kOldestFormatVersion = 1;  // oldest the Reader reads
+inline constexpr std::size_t kFixedHeaderSize = 40;       // before the strings
 // Wire kinds at or above this value are stream-control records, never trace::Kind.
 inline constexpr std::uint16_t kFirstControlKind = 0xFF00;
 inline constexpr std::uint16_t kMaskDefKind = 0xFF01;   // one 64-bit word of a mask
 inline constexpr std::uint16_t kFuncNameKind = 0xFF02;  // 8 bytes of a function name
+inline constexpr std::uint16_t kEndKind = 0xFF03;       // last record (version 2)
 inline constexpr std::uint32_t kMaxNameBytes = 4096;
 inline constexpr std::uint32_t kMaxCpus = 65536;      // Record::cpu is 16 bits
 inline constexpr std::uint32_t kFlagIncomplete = 1u;  // writer never finished
 
 enum class Source : std::uint16_t { Sim = 1, QemuDevmodel = 2, QemuLapic = 3, LinuxFtrace = 4 };
 
+// How a stream ended, as its END record says (wire values: never reused or
+// renumbered). Complete is 0; every other value is an incomplete trace and
+// its reason, and goes with kFlagIncomplete in the header.
+enum class EndStatus : std::uint32_t {
+  Complete = 0,
+  Sigint = 1,           // interrupted by SIGINT (Ctrl-C)
+  Sigterm = 2,          // interrupted by SIGTERM
+  TimeLimit = 3,        // the run's time limit was reached
+  StuckCall = 4,        // a call never returned (stuck-call detection stopped the run)
+  GuestIncomplete = 5,  // the guest / launch did not finish (timeout, crash, lost trace)
+  Other = 6,            // a writer error or another reason (also: unknown, version 1)
+};
+inline constexpr std::uint32_t kMaxEndStatus = 6;
+// "complete", "interrupted by SIGINT", ... (for "trace is incomplete: <reason>").
+std::string_view to_string(EndStatus status);
+
+// Header strings (checked by Writer and Reader): profile is "", "seed" or
+// "upstream"; machine and scenario are UTF-8 of at most kMaxNameBytes bytes
+// without control characters (bytes below 0x20, 0x7f).
 struct TraceHeader {
   Source source = Source::Sim;
   std::uint32_t cpu_count = 0;
@@ -49,6 +74,10 @@ struct TraceHeader {
 struct TraceFile {
   TraceHeader header;
   Trace trace;
+  std::uint16_t version = kFormatVersion;  // of the file read
+  // From the END record; a version 1 trace: Complete, or Other if flagged incomplete.
+  EndStatus end = EndStatus::Complete;
+  std::vector<std::string> warnings{};  // the reader's (Reader::warnings())
 };
 
 // Every reader (and writer) failure. what() is one line:
@@ -65,7 +94,10 @@ class TraceError : public std::runtime_error {
     TimeOrder,
     UnknownKind,
     UnresolvedId,
-    BadDefinition
+    BadDefinition,
+    MissingEnd,  // version 2 stream without its END record (cut short, unfinished writer)
+    BadEnd,      // END record malformed, misplaced, wrong count, or data after it
+    BadChecksum  // END record's CRC-32 does not match the bytes before it
   };
   TraceError(Code code, const std::string& source, std::uint64_t offset, const std::string& problem,
              const std::string& fix);
@@ -80,10 +112,13 @@ class TraceError : public std::runtime_error {
 class Writer {
  public:
   // Writes the header at once (flag kFlagIncomplete set until finish()).
+  // Throws TraceError BadHeader for a header the reader would reject.
   Writer(std::ostream& out, const TraceHeader& header);
   Writer(const std::filesystem::path& path, const TraceHeader& header);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
+  // Without finish(): ends the stream as incomplete (EndStatus::Other) if it
+  // still can, so the file reads back as a partial trace; never throws.
   ~Writer();
 
   std::uint32_t add_function(std::string name);              // id = registration order
@@ -91,9 +126,12 @@ class Writer {
   // Defines the ids the record refers to, then writes it. Throws TraceError
   // for a record the reader would reject.
   void write(const Record& record);
-  // Defines the remaining ids, clears kFlagIncomplete (the stream must be
-  // seekable), flushes. Idempotent.
+  // Defines the remaining ids, writes the END record, sets the header's
+  // kFlagIncomplete to match the status (the stream must be seekable) and
+  // flushes. finish() is finish(Complete); a header whose flags already say
+  // incomplete ends as Other then. Idempotent: later calls do nothing.
   void finish();
+  void finish(EndStatus status);
   std::uint64_t records_written() const;
 
  private:
@@ -111,9 +149,16 @@ class Reader {
   ~Reader();
 
   const TraceHeader& header() const;
-  // The next event record (definition records are absorbed); false at the
-  // end of a well-formed stream. Throws TraceError.
+  std::uint16_t version() const;
+  // The next event record (definition and END records are absorbed); false
+  // at the end of a well-formed stream. Throws TraceError.
   bool next(Record& out);
+  // Valid once next() returned false: the END record's status (version 1:
+  // Complete, or Other if the header is flagged incomplete).
+  EndStatus end_status() const;
+  // Problems that do not stop the read (a version 1 trace is not integrity
+  // checked), one line each without the source name.
+  const std::vector<std::string>& warnings() const;
   const std::vector<std::vector<std::uint64_t>>& masks() const;
   const std::vector<std::string>& functions() const;
   // Size of the whole input in bytes: an upper bound for reserving records.
@@ -127,8 +172,13 @@ class Reader {
 TraceFile read_trace_file(const std::filesystem::path& path);
 Trace read_trace(const std::filesystem::path& path);
 TraceFile read_trace_from_memory(std::span<const std::byte> bytes);
-// header.cpu_count and header.ghz are taken from the trace.
+// header.cpu_count and header.ghz are taken from the trace. The stream ends
+// with `end` (Writer::finish(end)); without it, Complete unless the header's
+// flags say incomplete (then Other).
 void write_trace(const std::filesystem::path& path, const Trace& trace, const TraceHeader& header);
+void write_trace(const std::filesystem::path& path, const Trace& trace, const TraceHeader& header,
+                 EndStatus end);
 std::vector<std::byte> encode_trace(const Trace& trace, const TraceHeader& header);
+std::vector<std::byte> encode_trace(const Trace& trace, const TraceHeader& header, EndStatus end);
 
 }  // namespace xcallsim::trace

@@ -1,10 +1,14 @@
 // The streaming trace reader (trusts nothing) and read_trace*().
+#include <boost/crc.hpp>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <fstream>
 #include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "sim/trace/file.hpp"
 #include "sim/trace/wire.hpp"
@@ -30,6 +34,12 @@ struct Reader::State {
   std::uint32_t func_len = 0, func_chunks = 0, func_next = 0;  // func_chunks 0: none
   std::uint64_t last_time = 0;
   std::uint64_t input_bytes = 0;  // file size or memory span size
+  std::uint16_t version = 0;
+  boost::crc_32_type crc;     // of every byte read before the END record (flags as zeros)
+  std::uint64_t records = 0;  // records read, definitions included, END excluded
+  bool ended = false;         // next() returned false
+  EndStatus end = EndStatus::Complete;
+  std::vector<std::string> warnings;
 
   [[noreturn]] void fail(Code code, std::uint64_t at, const std::string& problem,
                          const std::string& fix) const {
@@ -67,6 +77,7 @@ struct Reader::State {
     return got;
   }
   void read_header();
+  void end_record(const unsigned char* raw, std::uint64_t at);
   void mask_def(const Record& r, std::uint64_t at);
   void func_def(const Record& r, std::uint64_t at);
   void check_event(const Record& r, std::uint64_t at);
@@ -80,17 +91,18 @@ void Reader::State::read_header() {
       fail(Code::BadMagic, i, "not an xcallsim trace (magic is not \"XCSTRACE\")",
            "pass a file written by xcallsim run, or import ftrace text with import-ftrace");
   if (got < 10) fail(Code::Truncated, got, "file ends inside the header", "re-record the trace");
-  const std::uint16_t version = wire::get16(h + 8);
-  if (version != kFormatVersion)
+  version = wire::get16(h + 8);
+  if (version < kOldestFormatVersion || version > kFormatVersion)
     fail(Code::BadVersion, 8, "unknown format version " + std::to_string(version),
-         "this xcallsim reads version 1; use the xcallsim that wrote it");
+         "this xcallsim reads versions 1 and 2; use the xcallsim that wrote it");
   if (got < sizeof h) fail(Code::Truncated, got, "file ends inside the header", "re-record it");
+  wire::crc_fixed_header(crc, h);
   const std::uint16_t size = wire::get16(h + 10);
   if (size < kFixedHeaderSize + 6 || size % 8 != 0)
     fail(Code::BadHeader, 10, "header size " + std::to_string(size) + " is invalid",
          "header size is >= 46 and a multiple of 8");
   if (wire::get16(h + 12) != 32)
-    fail(Code::BadHeader, 12, "record size is not 32", "version 1 records are 32 bytes");
+    fail(Code::BadHeader, 12, "record size is not 32", "records are 32 bytes in versions 1 and 2");
   const std::uint16_t source = wire::get16(h + 14);
   if (source < 1 || source > 4)
     fail(Code::BadHeader, 14, "unknown source " + std::to_string(source), "source is 1..4");
@@ -112,20 +124,72 @@ void Reader::State::read_header() {
   std::vector<unsigned char> rest(size - kFixedHeaderSize);
   if (pull(rest.data(), rest.size()) != rest.size())
     fail(Code::Truncated, pos, "file ends inside the header strings", "re-record the trace");
+  crc.process_bytes(rest.data(), rest.size());
   std::size_t at = 0;
+  int index = 0;
   for (std::string* s : {&header.profile, &header.machine, &header.scenario}) {
     const std::uint64_t off = kFixedHeaderSize + at;
     if (at + 2 > rest.size() || at + 2 + wire::get16(&rest[at]) > rest.size())
       fail(Code::BadHeader, off, "header string runs past the header size", "fix header size");
     const std::uint16_t len = wire::get16(&rest[at]);
     s->assign(reinterpret_cast<const char*>(&rest[at + 2]), len);
-    if (!wire::valid_utf8(*s))
-      fail(Code::BadHeader, off, "header string is not UTF-8", "re-record");
+    const std::string problem = wire::header_string_problem(index++, *s);
+    if (!problem.empty())
+      fail(Code::BadHeader, off, problem,
+           "the header is corrupt or not from xcallsim; re-record the trace");
     at += 2 + len;
   }
   if (rest.size() - at >= 8) fail(Code::BadHeader, 10, "header has trailing bytes", "fix size");
   for (; at < rest.size(); ++at)
     if (rest[at] != 0) fail(Code::BadHeader, kFixedHeaderSize + at, "padding is not 0", "zero it");
+  if (version == 1) {
+    end = (header.flags & kFlagIncomplete) != 0 ? EndStatus::Other : EndStatus::Complete;
+    warnings.push_back(
+        "version 1 trace: no record count or checksum, integrity not checked; fix: re-write it "
+        "with `xcallsim replay TRACE --machine MACHINE -o NEW` or re-run");
+  }
+}
+
+// The END record at `at`: its fields, its count and checksum, the header's
+// incomplete flag, and nothing after it.
+void Reader::State::end_record(const unsigned char* raw, std::uint64_t at) {
+  const Record r = wire::decode(raw);
+  const std::string fix = "the trace is corrupt; re-record it or copy it again from its source";
+  if (mask_count != 0 || func_chunks != 0)
+    fail(Code::BadEnd, at, "END record inside an unfinished definition", fix);
+  if (r.time != 0 || r.cpu != 0) fail(Code::BadEnd, at, "END record with nonzero time or cpu", fix);
+  const wire::End e = wire::decode_end(r);
+  if (e.status > 1)
+    fail(Code::BadEnd, at + 12, "END record status " + std::to_string(e.status) + " is not 0 or 1",
+         fix);
+  if (e.status == 0 ? e.reason != 0 : (e.reason < 1 || e.reason > kMaxEndStatus))
+    fail(Code::BadEnd, at + 16,
+         "END record reason " + std::to_string(e.reason) + " does not fit status " +
+             std::to_string(e.status),
+         fix);
+  if (e.count != records)
+    fail(Code::BadEnd, at + 20,
+         "END record counts " + std::to_string(e.count) + " records, the file has " +
+             std::to_string(records) + " before it",
+         "records were lost or added; re-record the trace or copy it again");
+  crc.process_bytes(raw, wire::kEndCrcOffset);
+  if (e.crc != crc.checksum())
+    fail(Code::BadChecksum, at + wire::kEndCrcOffset,
+         fmt::format("CRC-32 of bytes 0..{} is {:#010x}, the END record says {:#010x}",
+                     at + wire::kEndCrcOffset - 1, crc.checksum(), e.crc),
+         "the trace is corrupt; re-record it or copy it again from its source");
+  const bool flagged = (header.flags & kFlagIncomplete) != 0;
+  if (flagged != (e.status != 0))
+    fail(Code::BadEnd, wire::kFlagsOffset,
+         std::string("header flag incomplete is ") + (flagged ? "set" : "clear") +
+             " but the END record says " + (e.status != 0 ? "incomplete" : "complete"),
+         fix);
+  unsigned char extra;
+  if (pull(&extra, 1) != 0)
+    fail(Code::BadEnd, at + 32, "data after the END record",
+         "the END record must be last; the file was appended to or spliced");
+  end = static_cast<EndStatus>(e.reason);
+  ended = true;
 }
 
 void Reader::State::mask_def(const Record& r, std::uint64_t at) {
@@ -247,12 +311,22 @@ const std::vector<std::vector<std::uint64_t>>& Reader::masks() const {
 const std::vector<std::string>& Reader::functions() const {
   return s_->functions;
 }
+std::uint16_t Reader::version() const {
+  return s_->version;
+}
+EndStatus Reader::end_status() const {
+  return s_->end;
+}
+const std::vector<std::string>& Reader::warnings() const {
+  return s_->warnings;
+}
 std::uint64_t Reader::input_bytes() const {
   return s_->input_bytes;
 }
 
 bool Reader::next(Record& out) {
   State& s = *s_;
+  if (s.ended) return false;
   for (;;) {
     const std::uint64_t at = s.pos;
     unsigned char buf[32];
@@ -260,6 +334,12 @@ bool Reader::next(Record& out) {
     if (got == 0) {
       if (s.mask_count != 0 || s.func_chunks != 0)
         s.fail(Code::Truncated, at, "file ends inside a definition", "re-record the trace");
+      if (s.version >= 2)
+        s.fail(Code::MissingEnd, at,
+               "file ends without its END record (cut short, or its writer "
+               "was killed before it finished)",
+               "re-record the trace, or copy it again from its source");
+      s.ended = true;
       return false;
     }
     if (got < sizeof buf)
@@ -267,6 +347,12 @@ bool Reader::next(Record& out) {
              "the trace was cut short; re-record it");
     const Record r = wire::decode(buf);
     const auto kind = static_cast<std::uint16_t>(r.kind);
+    if (kind == kEndKind && s.version >= 2) {
+      s.end_record(buf, at);
+      return false;
+    }
+    s.crc.process_bytes(buf, sizeof buf);
+    ++s.records;
     if (kind == kMaskDefKind || kind == kFuncNameKind) {
       if (r.time != 0 || r.cpu != 0)
         s.fail(Code::BadDefinition, at, "definition record with nonzero time or cpu", "zero them");
@@ -289,6 +375,7 @@ namespace {
 TraceFile drain(Reader& reader) {
   TraceFile f;
   f.header = reader.header();
+  f.version = reader.version();
   // One reservation instead of regrowth: 10 M records are 320 MB.
   f.trace.records.reserve(static_cast<std::size_t>(reader.input_bytes() / sizeof(Record)));
   Record r;
@@ -297,6 +384,8 @@ TraceFile drain(Reader& reader) {
   f.trace.functions = reader.functions();
   f.trace.cpu_count = static_cast<int>(f.header.cpu_count);
   f.trace.ghz = f.header.ghz;
+  f.end = reader.end_status();
+  f.warnings = reader.warnings();
   return f;
 }
 

@@ -8,7 +8,11 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include <boost/crc.hpp>
+
+#include "sim/trace/file.hpp"
 #include "sim/trace/record.hpp"
 
 namespace xcallsim::trace::wire {
@@ -133,6 +137,63 @@ inline bool valid_utf8(const std::string& s) {
     i += n + 1;
   }
   return true;
+}
+
+// Header strings: "" if `value` may be written to and read from the header
+// string `index` (0 profile, 1 machine, 2 scenario), else the problem.
+inline constexpr const char* kHeaderStringNames[3] = {"profile", "machine name", "scenario name"};
+inline std::string header_string_problem(int index, std::string_view value) {
+  const std::string field = kHeaderStringNames[index];
+  if (index == 0) {
+    if (value.empty() || value == "seed" || value == "upstream") return {};
+    return "profile is not \"\", \"seed\" or \"upstream\"";
+  }
+  if (value.size() > kMaxNameBytes)
+    return field + " is " + std::to_string(value.size()) + " bytes, longer than 4096";
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0x20 || c == 0x7f)
+      return field + " has control character 0x" + "0123456789abcdef"[c >> 4] +
+             "0123456789abcdef"[c & 15] + " at byte " + std::to_string(i);
+  }
+  if (!valid_utf8(std::string(value))) return field + " is not UTF-8";
+  return {};
+}
+
+// The checksum of the END record: CRC-32 (boost::crc_32_type: IEEE 802.3,
+// reflected, init and final xor 0xFFFFFFFF) of every byte before the END
+// record's CRC field (the header, all records, END's first 28 bytes), with
+// the header's flags word (bytes 20..23) counted as four zero bytes, since
+// finish() patches it after the records are written.
+inline constexpr std::size_t kFlagsOffset = 20;
+inline void crc_fixed_header(boost::crc_32_type& crc, const unsigned char* header) {
+  static constexpr unsigned char kZero[4] = {};
+  crc.process_bytes(header, kFlagsOffset);
+  crc.process_bytes(kZero, 4);
+  crc.process_bytes(header + kFlagsOffset + 4, kFixedHeaderSize - kFlagsOffset - 4);
+}
+
+// END record: time 0, kind kEndKind, cpu 0, call = status (0 complete,
+// 1 incomplete), a = reason (EndStatus; 0 iff complete), b, c = count of
+// records before it (bits 0..31, 32..63), d = CRC-32 (kEndCrcOffset).
+inline constexpr std::size_t kEndCrcOffset = 28;
+struct End {
+  std::uint32_t status = 0, reason = 0;
+  std::uint64_t count = 0;
+  std::uint32_t crc = 0;
+};
+inline Record encode_end(const End& e) {
+  return Record{0,
+                static_cast<Kind>(kEndKind),
+                0,
+                e.status,
+                e.reason,
+                static_cast<std::uint32_t>(e.count),
+                static_cast<std::uint32_t>(e.count >> 32),
+                e.crc};
+}
+inline End decode_end(const Record& r) {
+  return End{r.call, r.a, r.b | (std::uint64_t{r.c} << 32), r.d};
 }
 
 }  // namespace xcallsim::trace::wire

@@ -1,4 +1,6 @@
 // The streaming trace writer and write_trace()/encode_trace().
+#include <boost/crc.hpp>
+
 #include <bit>
 #include <cmath>
 #include <fstream>
@@ -17,6 +19,26 @@ TraceError::TraceError(Code code, const std::string& source, std::uint64_t offse
       code_(code),
       offset_(offset) {}
 
+std::string_view to_string(EndStatus status) {
+  switch (status) {
+    case EndStatus::Complete:
+      return "complete";
+    case EndStatus::Sigint:
+      return "interrupted by SIGINT";
+    case EndStatus::Sigterm:
+      return "interrupted by SIGTERM";
+    case EndStatus::TimeLimit:
+      return "time limit reached";
+    case EndStatus::StuckCall:
+      return "stuck call";
+    case EndStatus::GuestIncomplete:
+      return "guest or launch incomplete";
+    case EndStatus::Other:
+      return "writer error or other reason";
+  }
+  return "unknown end status";
+}
+
 struct Writer::State {
   std::unique_ptr<std::ofstream> owned;
   std::ostream* out = nullptr;
@@ -28,7 +50,9 @@ struct Writer::State {
   std::vector<std::vector<std::uint64_t>> masks;
   std::size_t funcs_defined = 0, masks_defined = 0;
   std::uint64_t last_time = 0, records = 0;
-  bool finished = false;
+  std::uint64_t all_records = 0;  // definitions included: the END record's count
+  boost::crc_32_type crc;         // of every byte written, flags word as zeros
+  bool finished = false;          // finish() began (it runs at most once)
 
   [[noreturn]] void fail(TraceError::Code code, const std::string& problem,
                          const std::string& fix) const {
@@ -43,6 +67,8 @@ struct Writer::State {
     unsigned char buf[32];
     wire::encode(r, buf);
     put(buf, sizeof buf);
+    crc.process_bytes(buf, sizeof buf);
+    ++all_records;
   }
   void define_functions(std::size_t upto) {  // ids [funcs_defined, upto)
     for (; funcs_defined < upto; ++funcs_defined) {
@@ -83,10 +109,15 @@ void Writer::State::write_header() {
   if ((h.flags & ~kFlagIncomplete) != 0)
     fail(TraceError::Code::BadHeader, "unknown header flags", "only bit 0 is defined");
   std::size_t size = kFixedHeaderSize;
+  int index = 0;
   for (const std::string* s : {&h.profile, &h.machine, &h.scenario}) {
-    if (s->size() > kMaxNameBytes)
-      fail(TraceError::Code::BadHeader, "header string longer than 4096 bytes", "shorten it");
+    const std::string problem = wire::header_string_problem(index, *s);
+    if (!problem.empty())
+      throw TraceError(TraceError::Code::BadHeader, name, size, problem,
+                       index == 0 ? "set the header's profile to \"seed\", \"upstream\" or \"\""
+                                  : "use printable UTF-8 of at most 4096 bytes");
     size += 2 + s->size();
+    ++index;
   }
   size = (size + 7) / 8 * 8;
   std::vector<unsigned char> buf(size, 0);
@@ -108,6 +139,8 @@ void Writer::State::write_header() {
     at += 2 + s->size();
   }
   put(buf.data(), buf.size());
+  wire::crc_fixed_header(crc, buf.data());
+  crc.process_bytes(&buf[kFixedHeaderSize], size - kFixedHeaderSize);
 }
 
 Writer::Writer(std::ostream& out, const TraceHeader& header) : s_(std::make_unique<State>()) {
@@ -131,7 +164,12 @@ Writer::Writer(const std::filesystem::path& path, const TraceHeader& header)
 }
 
 Writer::~Writer() {
-  if (s_ && !s_->finished && s_->out != nullptr) s_->out->flush();  // stays flagged incomplete
+  if (!s_ || s_->finished || s_->out == nullptr) return;
+  try {
+    finish(EndStatus::Other);  // an exception unwound past the producer
+  } catch (...) {
+    s_->out->flush();  // no END record: the reader reports the trace unfinished
+  }
 }
 
 std::uint32_t Writer::add_function(std::string name) {
@@ -187,19 +225,41 @@ void Writer::write(const Record& r) {
 }
 
 void Writer::finish() {
+  finish(EndStatus::Complete);
+}
+
+void Writer::finish(EndStatus status) {
   State& s = *s_;
   if (s.finished) return;
+  if (static_cast<std::uint32_t>(status) > kMaxEndStatus)
+    s.fail(TraceError::Code::BadEnd,
+           "unknown end status " + std::to_string(static_cast<std::uint32_t>(status)),
+           "pass a trace::EndStatus value");
+  s.finished = true;
+  if (status == EndStatus::Complete && (s.header.flags & kFlagIncomplete) != 0)
+    status = EndStatus::Other;  // the producer flagged it partial without a reason
+  const bool complete = status == EndStatus::Complete;
   s.define_functions(s.functions.size());
   s.define_masks(s.masks.size());
-  unsigned char flags[4];
-  wire::put32(flags, s.header.flags);
-  const std::streampos end = s.out->tellp();
-  s.out->seekp(s.start + std::streamoff{20});
-  s.out->write(reinterpret_cast<const char*>(flags), 4);
-  s.out->seekp(end);
+  wire::End end;
+  end.status = complete ? 0 : 1;
+  end.reason = static_cast<std::uint32_t>(status);
+  end.count = s.all_records;
+  unsigned char buf[32];
+  wire::encode(wire::encode_end(end), buf);
+  s.crc.process_bytes(buf, wire::kEndCrcOffset);  // the CRC covers END's other fields
+  end.crc = s.crc.checksum();
+  s.put_record(wire::encode_end(end));
+  if (complete) {  // the header says incomplete until here
+    unsigned char flags[4];
+    wire::put32(flags, s.header.flags & ~kFlagIncomplete);
+    const std::streampos at = s.out->tellp();
+    s.out->seekp(s.start + std::streamoff{wire::kFlagsOffset});
+    s.out->write(reinterpret_cast<const char*>(flags), 4);
+    s.out->seekp(at);
+  }
   s.out->flush();
   if (!*s.out) s.fail(TraceError::Code::Io, "cannot finish the trace", "write to a seekable file");
-  s.finished = true;
 }
 
 std::uint64_t Writer::records_written() const {
@@ -208,11 +268,11 @@ std::uint64_t Writer::records_written() const {
 
 namespace {
 
-void write_all(Writer& w, const Trace& trace) {
+void write_all(Writer& w, const Trace& trace, EndStatus end) {
   for (const std::string& f : trace.functions) w.add_function(f);
   for (const auto& m : trace.masks) w.add_mask(m);
   for (const Record& r : trace.records) w.write(r);
-  w.finish();
+  w.finish(end);
 }
 
 TraceHeader with_trace(TraceHeader header, const Trace& trace) {
@@ -224,15 +284,24 @@ TraceHeader with_trace(TraceHeader header, const Trace& trace) {
 }  // namespace
 
 void write_trace(const std::filesystem::path& path, const Trace& trace, const TraceHeader& header) {
+  write_trace(path, trace, header, EndStatus::Complete);
+}
+
+void write_trace(const std::filesystem::path& path, const Trace& trace, const TraceHeader& header,
+                 EndStatus end) {
   Writer w(path, with_trace(header, trace));
-  write_all(w, trace);
+  write_all(w, trace, end);
 }
 
 std::vector<std::byte> encode_trace(const Trace& trace, const TraceHeader& header) {
+  return encode_trace(trace, header, EndStatus::Complete);
+}
+
+std::vector<std::byte> encode_trace(const Trace& trace, const TraceHeader& header, EndStatus end) {
   std::ostringstream out(std::ios::binary);
   {
     Writer w(out, with_trace(header, trace));
-    write_all(w, trace);
+    write_all(w, trace, end);
   }
   const std::string bytes = std::move(out).str();
   std::vector<std::byte> result(bytes.size());

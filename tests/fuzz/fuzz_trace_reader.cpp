@@ -1,8 +1,12 @@
 // libFuzzer target: the trace reader must reject or accept any bytes without
-// crashing, and whatever it accepts must re-encode and read back identically.
+// crashing (TraceError is the only exception), and whatever it accepts must
+// re-encode (as version 2, with the same end status) and read back
+// identically, without warnings.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <span>
 
 #include "sim/trace/file.hpp"
@@ -15,11 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     file = read_trace_from_memory(bytes);
   } catch (const TraceError&) {
     return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "not a TraceError: %s\n", e.what());
+    std::abort();
   }
-  const auto again = encode_trace(file.trace, file.header);
+  if ((file.version == 1) != !file.warnings.empty()) std::abort();
+  const auto again = encode_trace(file.trace, file.header, file.end);
   const TraceFile back = read_trace_from_memory(again);
   if (!(back.trace.records == file.trace.records) || back.trace.masks != file.trace.masks ||
-      back.trace.functions != file.trace.functions)
+      back.trace.functions != file.trace.functions || back.end != file.end ||
+      !(back.header == file.header) || back.version != kFormatVersion || !back.warnings.empty())
     std::abort();
   return 0;
 }

@@ -68,7 +68,7 @@ TEST_CASE("the header layout matches docs/trace-format.md", "[unit]") {
   const auto bytes = trace::encode_trace(test::sample_trace(), sample_header());
   const auto u8 = [&](std::size_t i) { return static_cast<unsigned>(bytes.at(i)); };
   CHECK(std::memcmp(bytes.data(), "XCSTRACE", 8) == 0);
-  CHECK((u8(8) | u8(9) << 8) == 1);  // version
+  CHECK((u8(8) | u8(9) << 8) == 2);  // version
   const unsigned header_size = u8(10) | u8(11) << 8;
   CHECK(header_size % 8 == 0);
   CHECK((u8(12) | u8(13) << 8) == 32);  // record size
@@ -76,9 +76,10 @@ TEST_CASE("the header layout matches docs/trace-format.md", "[unit]") {
   CHECK(u8(16) == 4);                   // cpu count
   CHECK(u8(20) == 0);                   // finished: not incomplete
   CHECK((bytes.size() - header_size) % 32 == 0);
+  CHECK((u8(bytes.size() - 24) | u8(bytes.size() - 23) << 8) == 0xFF03);  // END record last
 }
 
-TEST_CASE("an unfinished writer leaves the incomplete flag set", "[unit]") {
+TEST_CASE("an unfinished writer ends the stream as incomplete", "[unit]") {
   std::ostringstream out(std::ios::binary);
   trace::TraceHeader h = sample_header();
   h.cpu_count = 2;
@@ -92,6 +93,7 @@ TEST_CASE("an unfinished writer leaves the incomplete flag set", "[unit]") {
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(s.data()), s.size());
   const trace::TraceFile f = trace::read_trace_from_memory(bytes);
   CHECK((f.header.flags & trace::kFlagIncomplete) != 0);
+  CHECK(f.end == trace::EndStatus::Other);
   CHECK(f.trace.functions == std::vector<std::string>{"f"});
   CHECK(f.trace.records.size() == 1);
 }

@@ -66,7 +66,7 @@ Failure read_failure(const std::vector<std::byte>& bytes) {
 
 TEST_CASE("the unmodified crafted input reads cleanly", "[unit]") {
   const auto bytes = valid_bytes();
-  REQUIRE(bytes.size() == kRecords + 6 * 32);  // 4 events, 1 name chunk, 1 mask word
+  REQUIRE(bytes.size() == kRecords + 7 * 32);  // 4 events, 1 name chunk, 1 mask word, END
   CHECK(trace::read_trace_from_memory(bytes).trace.records.size() == 4);
 }
 
@@ -80,10 +80,14 @@ TEST_CASE("wrong magic is rejected at byte 0", "[unit]") {
   CHECK(f.message.find("; fix: ") != std::string::npos);
 }
 
-TEST_CASE("an unknown version is rejected at byte 8", "[unit]") {
+TEST_CASE("an unknown version (not 1 or 2) is rejected at byte 8", "[unit]") {
   auto b = valid_bytes();
-  put(b, 8, 2, 2);
-  const Failure f = read_failure(b);
+  put(b, 8, 3, 2);
+  Failure f = read_failure(b);
+  CHECK(f.code == Code::BadVersion);
+  CHECK(f.offset == 8);
+  put(b, 8, 0, 2);
+  f = read_failure(b);
   CHECK(f.code == Code::BadVersion);
   CHECK(f.offset == 8);
 }
@@ -113,6 +117,9 @@ TEST_CASE("truncated header, record and definition are rejected", "[unit]") {
   const Failure mid = read_failure({full.begin(), full.end() - 5});
   CHECK(mid.code == Code::Truncated);
   CHECK(mid.offset == full.size() - 32);
+  const Failure no_end = read_failure({full.begin(), full.end() - 32});
+  CHECK(no_end.code == Code::MissingEnd);
+  CHECK(no_end.offset == full.size() - 32);
   const auto func_def = slot(full, trace::kFuncNameKind);
   auto b = full;
   put(b, func_def + 16, 20, 4);  // name of 20 bytes needs 3 chunks; the 2nd never comes
