@@ -3,11 +3,13 @@
 #                default scenario in the simulator, a guest scenario under QEMU through the
 #                device model, the two compared) and write traces, Perfetto JSON and plot to out/
 #   make test  - install missing Debian packages, build (dev), run every test
+#   make ci    - after make test: the format check, the asan-ubsan and tsan presets and
+#                the fuzz smoke run (what .ci/run does)
 PRESET ?= dev
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps build run test clean
+.PHONY: deps build run test format-check ci clean
 deps:
 	@missing=$$(grep -v '^#' configs/debian-packages.txt | while read -r p; do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || echo "$$p"; done); \
@@ -41,6 +43,17 @@ run:
 
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
+
+# Every C++ source clang-format clean (.clang-format at the root).
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp' '*.h')
+
+# What CI runs after `make test` (.ci/run): formatting, both sanitizer presets
+# over the suite, a short run of every fuzz target.
+ci: format-check
+	$(MAKE) test PRESET=asan-ubsan
+	$(MAKE) test PRESET=tsan
+	tests/fuzz/smoke.sh
 
 clean:
 	rm -rf build

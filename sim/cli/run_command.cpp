@@ -1,6 +1,7 @@
 // `xcallsim run`: one scenario on one machine model, summary on stdout.
 #include <fmt/core.h>
 
+#include <csignal>
 #include <memory>
 #include <optional>
 #include <span>
@@ -113,7 +114,7 @@ int run(const RunArgs& args) {
   progress.finish();
   if (writer) {
     try {
-      if (outcome.completed) writer->finish();  // otherwise the header stays flagged incomplete
+      writer->finish(end_status(outcome, interruption.signal()));
     } catch (const trace::TraceError& e) {
       fmt::print(stderr, "{}\n", e.what());
       return kExitBadInput;

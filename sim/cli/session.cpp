@@ -56,6 +56,15 @@ std::string overwrites_input(const std::string& output,
   return {};
 }
 
+trace::EndStatus end_status(const smp::Outcome& outcome, int signal) {
+  if (outcome.completed) return trace::EndStatus::Complete;
+  if (outcome.interrupted)
+    return signal == SIGTERM ? trace::EndStatus::Sigterm : trace::EndStatus::Sigint;
+  if (outcome.stuck) return trace::EndStatus::StuckCall;
+  if (outcome.time_limit_hit) return trace::EndStatus::TimeLimit;
+  return trace::EndStatus::Other;  // stalled, or a wait nobody ends
+}
+
 Interruption::Interruption() {
   received.store(0);
   struct sigaction action {};

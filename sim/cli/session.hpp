@@ -16,6 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "sim/smp/smp.hpp"
+#include "sim/trace/file.hpp"
+
 namespace xcallsim::cli {
 
 // CLI11 check for input files: an existing regular file (after symlinks), so
@@ -29,6 +32,10 @@ extern const CLI::Validator Finite;
 // the error message with its fix, or empty if `output` is new or different.
 std::string overwrites_input(const std::string& output,
                              std::initializer_list<std::string_view> inputs);
+
+// How a trace of this run ends (docs/trace-format.md, END record); `signal`
+// is the one that interrupted it, if any.
+trace::EndStatus end_status(const smp::Outcome& outcome, int signal);
 
 class Interruption {
  public:

@@ -90,7 +90,8 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   for (const std::string& note : workload.notes) fmt::print("  note: {}\n", note);
   if (!args.output.empty()) {
     try {
-      trace::write_trace(args.output, result.trace, result.header);
+      trace::write_trace(args.output, result.trace, result.header,
+                        end_status(result.outcome, 0));
     } catch (const trace::TraceError& e) {
       fmt::print(stderr, "{}\n", e.what());
       return kExitBadInput;
@@ -133,8 +134,8 @@ int replay(const ReplayArgs& args) {
   trace::TraceFile& file = *loaded;
   const trace::TraceHeader& h = file.header;
   if (h.flags & trace::kFlagIncomplete) {
-    fmt::print(stderr, "xcallsim: {}: trace is marked incomplete (its writer did not finish)\n",
-               args.trace);
+    fmt::print(stderr, "xcallsim: {}: trace is incomplete: {}\n", args.trace,
+               trace::to_string(file.end));
   }
   if (!args.machine.empty()) return retime(args, file);
   fmt::print("trace: {} (source {}, {} records)\n", args.trace, source_name(h.source),
@@ -205,6 +206,8 @@ int export_trace(const ExportArgs& args) {
         progress.update(fmt::format("{} records", records), 32 * records, reader.input_bytes());
     }
     progress.finish();
+    for (const std::string& w : reader.warnings())
+      fmt::print(stderr, "xcallsim: {}: warning: {}\n", args.trace, w);
     if (perfetto) {
       perfetto->finish();
       json_out.close();
