@@ -3,13 +3,12 @@
 #                default scenario in the simulator, a guest scenario under QEMU through the
 #                device model, the two compared) and write traces, Perfetto JSON and plot to out/
 #   make test  - install missing Debian packages, build (dev), run every test
-#   make ci    - after make test: the format check, the asan-ubsan and tsan presets and
-#                the fuzz smoke run (what .ci/run does)
+#   make ci    - after make test: the format check (what .ci/run adds)
 PRESET ?= dev
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps build run test format-check ci clean
+.PHONY: deps build run test format-check ci sanitize clean
 deps:
 	@missing=$$(grep -v '^#' configs/debian-packages.txt | while read -r p; do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || echo "$$p"; done); \
@@ -48,12 +47,14 @@ test: build
 format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.cpp' '*.hpp' '*.h')
 
-# What CI runs after `make test` (.ci/run): formatting, both sanitizer presets
-# over the suite, a short run of every fuzz target.
+# What CI runs after `make test` (.ci/run): the format check. `make sanitize`
+# (both sanitizer presets over the suite) and `tests/fuzz/smoke.sh` are run by
+# hand until they are timed inside CI's limit (docs/testing.md).
 ci: format-check
+
+sanitize:
 	$(MAKE) test PRESET=asan-ubsan
 	$(MAKE) test PRESET=tsan
-	tests/fuzz/smoke.sh
 
 clean:
 	rm -rf build

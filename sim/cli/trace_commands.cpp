@@ -90,8 +90,7 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   for (const std::string& note : workload.notes) fmt::print("  note: {}\n", note);
   if (!args.output.empty()) {
     try {
-      trace::write_trace(args.output, result.trace, result.header,
-                        end_status(result.outcome, 0));
+      trace::write_trace(args.output, result.trace, result.header, end_status(result.outcome, 0));
     } catch (const trace::TraceError& e) {
       fmt::print(stderr, "{}\n", e.what());
       return kExitBadInput;
