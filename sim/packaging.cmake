@@ -5,7 +5,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(xcallsim_exported xcallsim_config xcallsim_engine xcallsim_machine xcallsim_apic
+set(xcallsim_exported xcallsim_text xcallsim_plot xcallsim_config xcallsim_engine xcallsim_machine xcallsim_apic
     xcallsim_trace xcallsim_smp xcallsim_scenario xcallsim_replay xcallsim_testing xcall)
 set(xcallsim_include_dir ${CMAKE_INSTALL_INCLUDEDIR}/xcallsim)
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/session.hpp"
 #include "sim/qemu/launcher.hpp"
 #include "sim/qemu/scenarios.hpp"
 #include "sim/replay/summary.hpp"
@@ -244,7 +245,7 @@ void add_launch_command(CLI::App& app, int& status) {
                 "guest TSC in virtual ns");
   cmd->add_option("--timeout", args->options.timeout_s,
                   "Stop QEMU after SEC seconds and report what each CPU was doing (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->check(Finite & CLI::PositiveNumber);
   cmd->add_option("-t,--trace", args->trace_file, "Write the binary trace to FILE");
   cmd->add_option("--trace-capacity", args->options.trace_capacity,
                   "Trace records per CPU in guest memory (default 16384); a ring that wraps "

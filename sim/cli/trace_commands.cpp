@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/session.hpp"
 #include "sim/config/config.hpp"
 #include "sim/replay/latency_plot.hpp"
 #include "sim/replay/perfetto.hpp"
@@ -17,6 +19,7 @@
 #include "sim/replay/verify.hpp"
 #include "sim/trace/file.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
+#include "sim/trace/sink.hpp"
 
 namespace xcallsim::cli {
 namespace {
@@ -113,7 +116,18 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   return kExitOk;
 }
 
+// Prints the refusal and returns true if `output` is one of the inputs.
+bool refuse_overwrite(std::string_view verb, const std::string& output,
+                      std::initializer_list<std::string_view> inputs) {
+  if (output.empty()) return false;
+  const std::string error = overwrites_input(output, inputs);
+  if (error.empty()) return false;
+  fmt::print(stderr, "xcallsim {}: {}\n", verb, error);
+  return true;
+}
+
 int replay(const ReplayArgs& args) {
+  if (refuse_overwrite("replay", args.output, {args.trace, args.machine})) return kExitBadInput;
   std::optional<trace::TraceFile> loaded = load_trace(args.trace);
   if (!loaded) return kExitBadInput;
   trace::TraceFile& file = *loaded;
@@ -148,6 +162,7 @@ int replay(const ReplayArgs& args) {
 
 struct ExportArgs {
   std::string trace, perfetto, latency_plot;
+  bool quiet = false;
 };
 
 int export_trace(const ExportArgs& args) {
@@ -157,37 +172,74 @@ int export_trace(const ExportArgs& args) {
                "--latency-plot FILE.svg\n");
     return kExitBadInput;
   }
-  std::optional<trace::TraceFile> loaded = load_trace(args.trace);
-  if (!loaded) return kExitBadInput;
-  trace::TraceFile& file = *loaded;
-  if (!args.perfetto.empty()) {
-    std::ofstream out(args.perfetto);
-    out << replay::export_perfetto(file.trace).dump() << '\n';
-    if (!out) {
-      fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
-      return kExitBadInput;
+  if (refuse_overwrite("export", args.perfetto, {args.trace}) ||
+      refuse_overwrite("export", args.latency_plot, {args.trace, args.perfetto}))
+    return kExitBadInput;
+  // One pass over the file: each record goes to the Perfetto writer and/or
+  // the summary for the plot, so memory does not grow with the trace.
+  Interruption interruption;
+  Progress progress("export", args.quiet);
+  std::ofstream json_out;
+  try {
+    trace::Reader reader(args.trace);
+    const trace::TraceHeader& h = reader.header();
+    std::unique_ptr<replay::PerfettoWriter> perfetto;
+    if (!args.perfetto.empty()) {
+      json_out.open(args.perfetto, std::ios::binary | std::ios::trunc);
+      if (!json_out) {
+        fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
+        return kExitBadInput;
+      }
+      perfetto = std::make_unique<replay::PerfettoWriter>(
+          replay::PerfettoWriter::Definitions{reader.functions(), reader.masks(),
+                                              static_cast<int>(h.cpu_count), h.ghz},
+          json_out);
     }
-    fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n",
-               args.perfetto);
-  }
-  if (!args.latency_plot.empty()) {
-    const auto& h = file.header;
-    std::string title = fmt::format("{} on {} ({})", h.scenario.empty() ? args.trace : h.scenario,
-                                    h.machine.empty() ? "?" : h.machine,
-                                    h.profile.empty() ? source_name(h.source) : h.profile);
-    try {
-      replay::write_latency_plot(replay::summarize(file.trace), file.trace.ghz, title,
-                                 args.latency_plot);
-    } catch (const replay::PlotError& e) {
-      fmt::print(stderr, "xcallsim: {}: {}\n", args.latency_plot, e.what());
-      return kExitBadInput;
+    replay::SummaryBuilder summary;
+    trace::Record r;
+    std::uint64_t records = 0;
+    while (!interruption.requested() && reader.next(r)) {
+      if (perfetto) perfetto->record(r);
+      if (!args.latency_plot.empty()) summary.record(r);
+      if ((++records & 0xFFFF) == 0)
+        progress.update(fmt::format("{} records", records), 32 * records, reader.input_bytes());
     }
-    fmt::print("wrote {} (latency CDF and histogram per call kind)\n", args.latency_plot);
+    progress.finish();
+    if (perfetto) {
+      perfetto->finish();
+      json_out.close();
+      if (!json_out) {
+        fmt::print(stderr, "xcallsim: {}: cannot write\n", args.perfetto);
+        return kExitBadInput;
+      }
+      fmt::print("wrote {} (open it at https://ui.perfetto.dev or chrome://tracing)\n",
+                 args.perfetto);
+    }
+    if (interruption.requested()) {
+      fmt::print(stderr, "xcallsim export: {}; {} holds the first {} records\n",
+                 interruption.describe(), args.perfetto.empty() ? "nothing" : args.perfetto,
+                 records);
+      return interruption.exit_status();
+    }
+    if (!args.latency_plot.empty()) {
+      std::string title = fmt::format("{} on {} ({})", h.scenario.empty() ? args.trace : h.scenario,
+                                      h.machine.empty() ? "?" : h.machine,
+                                      h.profile.empty() ? source_name(h.source) : h.profile);
+      replay::write_latency_plot(summary.finish(), h.ghz, title, args.latency_plot);
+      fmt::print("wrote {} (latency CDF and histogram per call kind)\n", args.latency_plot);
+    }
+  } catch (const trace::TraceError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const replay::PlotError& e) {
+    fmt::print(stderr, "xcallsim: {}: {}\n", args.latency_plot, e.what());
+    return kExitBadInput;
   }
   return kExitOk;
 }
 
 int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz) {
+  if (refuse_overwrite("import-ftrace", out, {in})) return kExitBadInput;
   std::ifstream text(in);
   if (!text) {
     fmt::print(stderr, "xcallsim: {}: cannot open\n", in);
@@ -230,7 +282,7 @@ void add_trace_commands(CLI::App& app, int& status) {
       "replay",
       "Read a trace (any source), print its summary and verify its invariants; with --machine, "
       "re-time its workload on another machine model instead.");
-  replay_cmd->add_option("trace", r->trace, "Trace file")->required()->check(CLI::ExistingFile);
+  replay_cmd->add_option("trace", r->trace, "Trace file")->required()->check(RegularFile);
   replay_cmd->add_flag("--no-verify", r->no_verify, "Only summarize");
   replay_cmd->add_option("--max-violations", r->max_violations, "List at most this many");
   CLI::Option* machine =
@@ -240,7 +292,7 @@ void add_trace_commands(CLI::App& app, int& status) {
                        "flags and function costs) on this machine model (TOML) and print the "
                        "new summary instead; exact for traces xcallsim run wrote, approximate "
                        "(derived from call times) for others")
-          ->check(CLI::ExistingFile);
+          ->check(RegularFile);
   replay_cmd
       ->add_option("-p,--profile", r->profile,
                    "Semantic profile of the re-timed run (default: the trace's; linux-ftrace "
@@ -263,12 +315,13 @@ void add_trace_commands(CLI::App& app, int& status) {
   auto e = std::make_shared<ExportArgs>();
   CLI::App* export_cmd =
       app.add_subcommand("export", "Convert a trace to a Perfetto timeline and/or a latency plot.");
-  export_cmd->add_option("trace", e->trace, "Trace file")->required()->check(CLI::ExistingFile);
+  export_cmd->add_option("trace", e->trace, "Trace file")->required()->check(RegularFile);
   export_cmd->add_option("--perfetto", e->perfetto,
                          "Chrome Trace Event JSON that ui.perfetto.dev loads");
   export_cmd->add_option("--latency-plot", e->latency_plot,
                          "Latency CDF + histogram per call kind (.svg or .png, "
                          "drawn by gnuplot)");
+  export_cmd->add_flag("-q,--quiet", e->quiet, "No progress line on stderr");
   export_cmd->callback([e, &status] { status = export_trace(*e); });
 
   auto text = std::make_shared<std::string>();
@@ -277,13 +330,13 @@ void add_trace_commands(CLI::App& app, int& status) {
   CLI::App* import_cmd = app.add_subcommand(
       "import-ftrace",
       "Import Linux ftrace text (/sys/kernel/tracing/trace or trace-cmd report) into a trace.");
-  import_cmd->add_option("ftrace", *text, "ftrace text file")->required()->check(CLI::ExistingFile);
+  import_cmd->add_option("ftrace", *text, "ftrace text file")->required()->check(RegularFile);
   import_cmd->add_option("-o,--output", *out, "Trace file to write")->required();
   import_cmd
       ->add_option("--tsc-ghz", *ghz,
                    "Counter rate for raw x86-tsc timestamps without an xcallsim-clock "
                    "comment (default 1.0)")
-      ->check(CLI::PositiveNumber);
+      ->check(Finite & CLI::PositiveNumber);
   import_cmd->callback([text, out, ghz, &status] { status = import_ftrace(*text, *out, *ghz); });
 }
 

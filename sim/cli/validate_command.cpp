@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/cli/commands.hpp"
+#include "sim/cli/session.hpp"
 #include "sim/config/config.hpp"
 #include "sim/machine/machine.hpp"
 #include "sim/study/study.hpp"
@@ -99,7 +100,7 @@ void add_validate_command(CLI::App& app, int& status) {
   cmd->add_option("--sender-exit-split", args->sender_before_send,
                   "Share of the sender's VM-exit penalty spent before the hypervisor's real ICR "
                   "write (0..1; default 0.5, assumed)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(Finite & CLI::Range(0.0, 1.0));
   cmd->add_option("--reps", args->reps, "Sends per row (default 8)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--markdown", args->markdown, "Print the table as markdown");
   cmd->callback([args, &status] { status = validate(*args); });

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "sim/config/state.hpp"
+#include "sim/text/text.hpp"
 
 namespace xcallsim::config {
 namespace {
@@ -184,6 +185,12 @@ bool NodeReader::to_bool(const toml::node& node) const {
 std::string NodeReader::to_string(const toml::node& node) const {
   const auto* value = node.as_string();
   if (value == nullptr) wrong_type(node, "a string");
+  // Config strings are one-line names and choices, shown on terminals and in
+  // plot scripts: a control character is never meant (and a hostile one is refused).
+  if (!text::is_printable(value->get()))
+    fail(fmt::format("`{}` = \"{}\" holds a control character", label,
+                     text::printable(value->get())),
+         "remove it: strings in configs are single-line text");
   return value->get();
 }
 

@@ -41,7 +41,8 @@ std::optional<Problem> count_problem(const TopologyConfig& t) {
     return Problem{"topology",
                    "",
                    {},
-                   fmt::format("the topology has {} logical CPUs, more than {}", cpus, kMaxCpus),
+                   fmt::format("the topology has {} logical CPUs, more than the simulator's {}",
+                               cpus, kMaxCpus),
                    "reduce sockets, cores_per_socket or threads_per_core"};
   }
   if (t.cores_per_ccx < 0 || (t.cores_per_ccx > 0 && t.cores_per_socket % t.cores_per_ccx != 0)) {

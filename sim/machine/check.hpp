@@ -12,7 +12,10 @@
 
 namespace xcallsim::machine::detail {
 
-inline constexpr int kMaxCpus = 8192;               // Linux's largest NR_CPUS
+// The simulator's cpumask width (smp::kMaxCpus, tied there by static_assert):
+// Linux allows NR_CPUS up to 8192, but a fixed 1024-bit mask keeps every mask
+// operation's cost flat, so configs beyond it are refused at [topology].
+inline constexpr int kMaxCpus = 1024;
 inline constexpr std::uint32_t kMaxXApicId = 0xFE;  // 0xFF is the xAPIC broadcast id
 inline constexpr int kMaxFlatCpus = 8;              // one bit per CPU in an 8-bit LDR
 inline constexpr int kMaxXApicClusterCpus = 60;     // 15 clusters x 4 (cluster 15 = broadcast)

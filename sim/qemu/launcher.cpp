@@ -34,6 +34,7 @@
 
 #include "sim/devmodel/server.hpp"
 #include "sim/qemu/process.hpp"
+#include "sim/text/text.hpp"
 
 namespace xcallsim::qemu {
 namespace {
@@ -305,11 +306,7 @@ void classify(LaunchResult& r, const Loop& loop, const LaunchOptions& options) {
   if (loop.forced == Outcome::Interrupted) {
     r.outcome = Outcome::Interrupted;
     const int sig = loop.forced_signal;
-    r.message =
-        fmt::format("interrupted by {}; QEMU was stopped", sig == SIGINT    ? "SIGINT (Ctrl-C)"
-                                                           : sig == SIGTERM ? "SIGTERM"
-                                                           : sig == SIGHUP  ? "SIGHUP"
-                                                                            : ::strsignal(sig));
+    r.message = fmt::format("interrupted by {}; QEMU was stopped", text::signal_name(sig));
     return;
   }
   if (r.term_signal != 0) {

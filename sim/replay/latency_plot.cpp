@@ -1,60 +1,29 @@
 #include "sim/replay/latency_plot.hpp"
 
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fcntl.h>
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <map>
-
-#include <fstream>
-#include <iterator>
 #include <vector>
 
-extern char** environ;
+#include "sim/plot/gnuplot.hpp"
 
 namespace xcallsim::replay {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// Removes the directory however we leave the scope.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "xcallsim-plot-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw PlotError("cannot create a temporary directory");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
-
 // Quarter-octave bins as an explicit outline (left edge, top, right edge,
 // down to zero), so a kind whose calls all fall in one bin still shows.
-void write_histogram(const std::vector<std::uint64_t>& samples, double ghz, const fs::path& file) {
+void write_histogram(const std::map<std::uint64_t, std::uint64_t>& latencies, double ghz,
+                     const fs::path& file) {
   std::map<int, std::uint64_t> bins;  // bin index -> count
-  for (std::uint64_t cycles : samples) {
+  for (const auto& [cycles, calls] : latencies) {
     double ns = std::max(static_cast<double>(cycles) / ghz, 1.0);
-    ++bins[static_cast<int>(std::floor(4.0 * std::log2(ns)))];
+    bins[static_cast<int>(std::floor(4.0 * std::log2(ns)))] += calls;
   }
   std::ofstream out(file);
   auto edge = [](int bin) { return std::exp2(bin / 4.0); };
@@ -68,39 +37,22 @@ void write_histogram(const std::vector<std::uint64_t>& samples, double ghz, cons
   if (!out) throw PlotError("cannot write " + file.string());
 }
 
+// The CDF as steps: one point per distinct latency, at its cumulative fraction.
 void write_data(const Summary& summary, double ghz, const fs::path& dir) {
   for (std::size_t i = 0; i < summary.rows.size(); ++i) {
-    const auto& samples = summary.rows[i].samples;
+    const auto& latencies = summary.rows[i].latencies;
+    std::uint64_t total = 0;
+    for (const auto& [cycles, calls] : latencies) total += calls;
     std::ofstream out(dir / fmt::format("cdf{}.dat", i));
-    for (std::size_t k = 0; k < samples.size(); ++k) {
-      out << static_cast<double>(samples[k]) / ghz << ' '
-          << static_cast<double>(k + 1) / static_cast<double>(samples.size()) << '\n';
+    std::uint64_t seen = 0;
+    for (const auto& [cycles, calls] : latencies) {
+      seen += calls;
+      out << static_cast<double>(cycles) / ghz << ' '
+          << static_cast<double>(seen) / static_cast<double>(total) << '\n';
     }
     if (!out) throw PlotError("cannot write plot data to " + dir.string());
-    write_histogram(samples, ghz, dir / fmt::format("hist{}.dat", i));
+    write_histogram(latencies, ghz, dir / fmt::format("hist{}.dat", i));
   }
-}
-
-int run_gnuplot(const fs::path& script, std::string& output) {
-  const fs::path log = script.parent_path() / "gnuplot.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::string prog = "gnuplot", arg = script.string();
-  std::vector<char*> argv{prog.data(), arg.data(), nullptr};
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    throw PlotError("cannot run gnuplot (install the Debian package gnuplot-nox)");
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-  }
-  std::ifstream in(log);
-  output.assign(std::istreambuf_iterator<char>(in), {});
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 }  // namespace
@@ -112,16 +64,16 @@ std::string latency_plot_script(const Summary& summary, const std::string& title
   auto out = std::back_inserter(s);
   fmt::format_to(out, "set terminal {} noenhanced size 1100,460 font \"sans,11\"\n",
                  png ? "pngcairo" : "svg dynamic");
-  fmt::format_to(out, "set output {}\n", quoted(output.string()));
-  fmt::format_to(out, "set multiplot layout 1,2 title {}\n", quoted(title));
+  fmt::format_to(out, "set output {}\n", plot::path_literal(output));
+  fmt::format_to(out, "set multiplot layout 1,2 title {}\n", plot::literal(title));
   fmt::format_to(out,
                  "set title \"Latency CDF (issue to return)\"\nset xlabel \"latency (ns, log)\"\n"
                  "set ylabel \"fraction of calls\"\nset logscale x\nset yrange [0:1.02]\n"
                  "set grid\nset key bottom right\n");
   std::string cdf, hist;
   for (std::size_t i = 0; i < summary.rows.size(); ++i) {
-    if (summary.rows[i].samples.empty()) continue;
-    const std::string label = quoted(row_label(summary.rows[i]));
+    if (summary.rows[i].latencies.empty()) continue;
+    const std::string label = plot::literal(row_label(summary.rows[i]));
     fmt::format_to(std::back_inserter(cdf), "{}\"cdf{}.dat\" using 1:2 with steps lw 2 title {}",
                    cdf.empty() ? "plot " : ", ", i, label);
     fmt::format_to(std::back_inserter(hist), "{}\"hist{}.dat\" using 1:2 with lines lw 2 title {}",
@@ -142,16 +94,15 @@ void write_latency_plot(const Summary& summary, double ghz, const std::string& t
   const fs::path absolute = fs::absolute(output);
   std::string script = latency_plot_script(summary, title, absolute);
   if (script.empty()) throw PlotError("the trace has no returned calls to plot");
-  TempDir dir;
-  write_data(summary, ghz, dir.path);
-  const fs::path script_file = dir.path / "latency.gp";
+  const plot::ScratchDir dir("xcallsim-plot");
+  write_data(summary, ghz, dir.path());
+  const fs::path script_file = dir.path() / "latency.gp";
   {
     std::ofstream f(script_file);
-    f << "cd " << quoted(dir.path.string()) << "\n" << script;
+    f << script;
     if (!f) throw PlotError("cannot write " + script_file.string());
   }
-  std::string log;
-  if (run_gnuplot(script_file, log) != 0) throw PlotError("gnuplot failed: " + log);
+  plot::run(script_file);  // in the scratch directory, where the data files are
 }
 
 }  // namespace xcallsim::replay

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -30,45 +32,54 @@ struct PendingIpi {
   std::uint64_t flow, time;
 };
 
+// A short slice waiting for its CPU's next record, which ends it.
+struct PendingInstant {
+  std::uint64_t time;
+  std::string name;
+  json args;
+};
+
 struct Exporter {
-  const trace::Trace& trace;
+  const std::vector<std::string>& functions;  // as known so far (they grow while reading)
+  const std::vector<std::vector<std::uint64_t>>& masks;
+  int cpu_count;
   double cycles_per_us;
-  json events = json::array();
+  std::ostream& sink;
+  bool first_event = true;
   std::map<std::uint16_t, std::vector<Open>> stacks;  // cpu -> open slices
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::deque<PendingIpi>>
       pending;  // (sender, target, vector) -> sends not yet delivered
-  std::map<std::uint32_t, std::uint64_t> depth;  // cpu -> queued csds
-  std::vector<std::uint64_t> next_on_cpu;        // record i -> time of its CPU's next record
+  std::map<std::uint32_t, std::uint64_t> depth;      // cpu -> queued csds
+  std::map<std::uint16_t, PendingInstant> instants;  // cpu -> its open short slice
   std::uint64_t next_flow = 1, end_time = 0;
 
-  Exporter(const trace::Trace& t, double per_us) : trace(t), cycles_per_us(per_us) {
-    next_on_cpu.resize(t.records.size());
-    std::map<std::uint16_t, std::uint64_t> later;
-    for (std::size_t i = t.records.size(); i-- > 0;) {
-      const Record& r = t.records[i];
-      const auto it = later.find(r.cpu);
-      next_on_cpu[i] = it == later.end() ? r.time : std::max(r.time, it->second);
-      later[r.cpu] = r.time;
-    }
+  Exporter(const std::vector<std::string>& f, const std::vector<std::vector<std::uint64_t>>& m,
+           int cpus, double per_us, std::ostream& o)
+      : functions(f), masks(m), cpu_count(cpus), cycles_per_us(per_us), sink(o) {}
+
+  // One event per line, as it is final: memory stays O(open slices).
+  void emit(const json& event) {
+    sink << (first_event ? "\n" : ",\n") << event.dump();
+    first_event = false;
   }
 
   double us(std::uint64_t cycles) const { return static_cast<double>(cycles) / cycles_per_us; }
 
   std::string func_name(std::uint32_t id) const {
-    if (id < trace.functions.size()) return trace.functions[id];
+    if (id < functions.size()) return functions[id];
     return id == trace::kNone ? std::string("func") : fmt::format("func#{}", id);
   }
 
   void slice(std::uint16_t cpu, std::uint64_t begin, std::uint64_t end, const std::string& name,
              const std::string& cat, json args) {
-    events.push_back({{"ph", "X"},
-                      {"pid", kPid},
-                      {"tid", cpu},
-                      {"ts", us(begin)},
-                      {"dur", us(end) - us(begin)},
-                      {"name", name},
-                      {"cat", cat},
-                      {"args", std::move(args)}});
+    emit({{"ph", "X"},
+          {"pid", kPid},
+          {"tid", cpu},
+          {"ts", us(begin)},
+          {"dur", us(end) - us(begin)},
+          {"name", name},
+          {"cat", cat},
+          {"args", std::move(args)}});
   }
 
   void begin(const Record& r, Kind end, std::string name, std::string cat, json args) {
@@ -84,40 +95,46 @@ struct Exporter {
   }
 
   void counter(std::uint32_t cpu, std::uint64_t time) {
-    events.push_back({{"ph", "C"},
-                      {"pid", kPid},
-                      {"ts", us(time)},
-                      {"name", fmt::format("queue depth CPU {}", cpu)},
-                      {"args", {{"depth", depth[cpu]}}}});
+    emit({{"ph", "C"},
+          {"pid", kPid},
+          {"ts", us(time)},
+          {"name", fmt::format("queue depth CPU {}", cpu)},
+          {"args", {{"depth", depth[cpu]}}}});
   }
 
   void flow(const char* ph, std::uint32_t cpu, std::uint64_t time, std::uint64_t id) {
     json e = {{"ph", ph},      {"pid", kPid},  {"tid", cpu}, {"ts", us(time)},
               {"name", "IPI"}, {"cat", "ipi"}, {"id", id}};
     if (ph[0] == 'f') e["bp"] = "e";
-    events.push_back(std::move(e));
+    emit(e);
   }
 
   std::vector<std::uint32_t> targets(const Record& send) const {
     if ((send.a & trace::kMaskTarget) == 0) return {send.a};
     std::vector<std::uint32_t> out;
     const std::uint32_t id = send.a & ~trace::kMaskTarget;
-    if (id >= trace.masks.size()) return out;
-    for (std::size_t w = 0; w < trace.masks[id].size(); ++w)
+    if (id >= masks.size()) return out;
+    for (std::size_t w = 0; w < masks[id].size(); ++w)
       for (std::uint32_t bit = 0; bit < 64; ++bit)
-        if ((trace.masks[id][w] >> bit) & 1u)
-          out.push_back(static_cast<std::uint32_t>(64 * w + bit));
+        if ((masks[id][w] >> bit) & 1u) out.push_back(static_cast<std::uint32_t>(64 * w + bit));
     return out;
   }
 
   // Short slices for sends and deliveries: until the CPU's next record.
-  void instant(std::size_t i, std::string name, json args) {
-    const Record& r = trace.records[i];
-    slice(r.cpu, r.time, next_on_cpu[i], name, "ipi", std::move(args));
+  void instant(const Record& r, std::string name, json args) {
+    instants[r.cpu] = {r.time, std::move(name), std::move(args)};
+  }
+  void end_instant(std::uint16_t cpu, std::uint64_t time) {
+    const auto it = instants.find(cpu);
+    if (it == instants.end()) return;
+    slice(cpu, it->second.time, std::max(time, it->second.time), it->second.name, "ipi",
+          std::move(it->second.args));
+    instants.erase(it);
   }
 
-  void record(std::size_t i) {
-    const Record& r = trace.records[i];
+  void record(const Record& r) {
+    end_time = std::max(end_time, r.time);
+    end_instant(r.cpu, r.time);
     switch (r.kind) {
       case Kind::XcallIssue:
         begin(r, Kind::XcallReturn, std::string(trace::to_string(static_cast<trace::Api>(r.a))),
@@ -142,7 +159,7 @@ struct Exporter {
         end(r);
         break;
       case Kind::IpiSend:
-        instant(i, fmt::format("IPI send {:#x}", r.b),
+        instant(r, fmt::format("IPI send {:#x}", r.b),
                 {{"call", r.call},
                  {"how", trace::to_string(static_cast<trace::SendHow>(r.c))},
                  {"icr_writes", r.d}});
@@ -152,7 +169,7 @@ struct Exporter {
       case Kind::IpiDeliver:
       case Kind::IrrCoalesced: {
         const bool coalesced = r.kind == Kind::IrrCoalesced;
-        instant(i, fmt::format("{} {:#x}", coalesced ? "IRR coalesced" : "IPI deliver", r.a),
+        instant(r, fmt::format("{} {:#x}", coalesced ? "IRR coalesced" : "IPI deliver", r.a),
                 {{"from", r.b}});
         auto it = pending.find({r.b, r.cpu, r.a});
         if (it == pending.end() || it->second.empty()) break;
@@ -174,25 +191,27 @@ struct Exporter {
     }
   }
 
-  void run() {
-    events.push_back(
-        {{"ph", "M"}, {"pid", kPid}, {"name", "process_name"}, {"args", {{"name", "xcallsim"}}}});
-    for (int cpu = 0; cpu < trace.cpu_count; ++cpu) {
-      events.push_back({{"ph", "M"},
-                        {"pid", kPid},
-                        {"tid", cpu},
-                        {"name", "thread_name"},
-                        {"args", {{"name", fmt::format("CPU {}", cpu)}}}});
-      events.push_back({{"ph", "M"},
-                        {"pid", kPid},
-                        {"tid", cpu},
-                        {"name", "thread_sort_index"},
-                        {"args", {{"sort_index", cpu}}}});
+  void begin_document() {
+    sink << "{\"displayTimeUnit\":\"ns\",\"otherData\":"
+         << json{{"cpu_count", cpu_count}, {"ghz", cycles_per_us / 1000.0}}.dump()
+         << ",\"traceEvents\":[";
+    emit({{"ph", "M"}, {"pid", kPid}, {"name", "process_name"}, {"args", {{"name", "xcallsim"}}}});
+    for (int cpu = 0; cpu < cpu_count; ++cpu) {
+      emit({{"ph", "M"},
+            {"pid", kPid},
+            {"tid", cpu},
+            {"name", "thread_name"},
+            {"args", {{"name", fmt::format("CPU {}", cpu)}}}});
+      emit({{"ph", "M"},
+            {"pid", kPid},
+            {"tid", cpu},
+            {"name", "thread_sort_index"},
+            {"args", {{"sort_index", cpu}}}});
     }
-    for (std::size_t i = 0; i < trace.records.size(); ++i) {
-      end_time = std::max(end_time, trace.records[i].time);
-      record(i);
-    }
+  }
+
+  void end_document() {
+    while (!instants.empty()) end_instant(instants.begin()->first, 0);
     for (auto& [cpu, stack] : stacks)
       while (!stack.empty()) {
         Open& o = stack.back();
@@ -200,18 +219,38 @@ struct Exporter {
         slice(cpu, o.time, end_time, o.name, o.cat, std::move(o.args));
         stack.pop_back();
       }
+    sink << "\n]}\n";
   }
 };
 
 }  // namespace
 
+struct PerfettoWriter::State {
+  Exporter exporter;
+  State(const PerfettoWriter::Definitions& d, std::ostream& out)
+      : exporter(d.functions, d.masks, d.cpu_count, (d.ghz > 0 ? d.ghz : 1.0) * 1000.0, out) {}
+};
+
+PerfettoWriter::PerfettoWriter(const Definitions& definitions, std::ostream& out)
+    : s_(std::make_unique<State>(definitions, out)) {
+  s_->exporter.begin_document();
+}
+PerfettoWriter::~PerfettoWriter() = default;
+
+void PerfettoWriter::record(const trace::Record& record) {
+  s_->exporter.record(record);
+}
+
+void PerfettoWriter::finish() {
+  s_->exporter.end_document();
+}
+
 nlohmann::json export_perfetto(const trace::Trace& trace) {
-  const double ghz = trace.ghz > 0 ? trace.ghz : 1.0;
-  Exporter x(trace, ghz * 1000.0);
-  x.run();
-  return {{"traceEvents", std::move(x.events)},
-          {"displayTimeUnit", "ns"},
-          {"otherData", {{"cpu_count", trace.cpu_count}, {"ghz", ghz}}}};
+  std::ostringstream text;
+  PerfettoWriter writer({trace.functions, trace.masks, trace.cpu_count, trace.ghz}, text);
+  for (const trace::Record& r : trace.records) writer.record(r);
+  writer.finish();
+  return nlohmann::json::parse(text.str());
 }
 
 }  // namespace xcallsim::replay

@@ -5,124 +5,174 @@
 #include <algorithm>
 #include <map>
 
+#include "sim/text/text.hpp"
+#include "xcall/platform/warnings.hpp"
+
 namespace xcallsim::replay {
 namespace {
 
 using trace::Kind;
 
-std::uint64_t nearest_rank(const std::vector<std::uint64_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  auto rank = static_cast<std::size_t>(p * static_cast<double>(sorted.size()) + 0.999999);
-  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
+// Nearest-rank percentile of a distribution kept as value -> count.
+std::uint64_t nearest_rank(const std::map<std::uint64_t, std::uint64_t>& counts,
+                           std::uint64_t total, double p) {
+  auto rank = static_cast<std::uint64_t>(p * static_cast<double>(total) + 0.999999);
+  rank = std::clamp<std::uint64_t>(rank, 1, total);
+  std::uint64_t seen = 0;
+  for (const auto& [value, count] : counts) {
+    seen += count;
+    if (seen >= rank) return value;
+  }
+  return counts.rbegin()->first;
 }
 
-Latency latency_of(const std::vector<std::uint64_t>& samples) {
-  if (samples.empty()) return {};
-  return {samples.front(), nearest_rank(samples, 0.50), nearest_rank(samples, 0.99),
-          samples.back()};
+Latency latency_of(const std::map<std::uint64_t, std::uint64_t>& counts) {
+  if (counts.empty()) return {};
+  std::uint64_t total = 0;
+  for (const auto& [value, count] : counts) total += count;
+  return {counts.begin()->first, nearest_rank(counts, total, 0.50),
+          nearest_rank(counts, total, 0.99), counts.rbegin()->first};
 }
 
-struct OpenCall {
+// A call from its issue until it has returned and every csd it queued has
+// run (an ASYNC call's functions run after it returns); then it is dropped,
+// so the builder's memory follows the calls in flight, not the calls seen.
+struct LiveCall {
   std::uint64_t issued = 0;
-  std::uint32_t api = 0, flags = 0;
+  std::pair<std::uint32_t, std::uint32_t> row;  // (api, flags)
+  bool returned = false;
+  std::uint64_t queued = 0;  // csds queued for it and not yet run
+};
+
+struct OpenFunc {
+  std::uint64_t entered = 0;
+  bool local = false;  // run by the caller itself: no csd
 };
 
 }  // namespace
 
-Summary summarize(const trace::Trace& trace) {
+struct SummaryBuilder::State {
   Summary out;
-  std::map<std::uint32_t, OpenCall> open;  // call id -> issue
+  std::map<std::uint32_t, LiveCall> live;  // call id -> state
   std::map<std::pair<std::uint32_t, std::uint32_t>, CallRow> rows;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::uint64_t>> samples;
-  std::map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> row_of_call;
-  std::map<std::uint16_t, std::vector<std::uint64_t>> irq_stack;   // cpu -> entry times
-  std::map<std::uint16_t, std::vector<std::uint64_t>> func_stack;  // cpu -> entry times
+  std::map<std::uint16_t, std::vector<std::uint64_t>> irq_stack;  // cpu -> entry times
+  std::map<std::uint16_t, std::vector<OpenFunc>> func_stack;      // cpu -> open functions
+  std::map<std::uint32_t, WarningRow> warnings;                   // code -> first, count
 
-  auto row_for_call = [&](std::uint32_t call) -> CallRow* {
-    auto it = row_of_call.find(call);
-    return it == row_of_call.end() ? nullptr : &rows[it->second];
-  };
+  CallRow* row_for_call(std::uint32_t call) {
+    auto it = live.find(call);
+    return it == live.end() ? nullptr : &rows[it->second.row];
+  }
+  void drop_if_done(std::map<std::uint32_t, LiveCall>::iterator it) {
+    if (it->second.returned && it->second.queued == 0) live.erase(it);
+  }
+};
 
-  for (const trace::Record& r : trace.records) {
-    out.end_time = std::max(out.end_time, r.time);
-    switch (r.kind) {
-      case Kind::XcallIssue: {
-        open[r.call] = {r.time, r.a, r.b};
-        auto key = std::make_pair(r.a, r.b);
-        row_of_call[r.call] = key;
-        CallRow& row = rows[key];
-        row.api = r.a;
-        row.flags = r.b;
-        ++row.count;
-        ++out.calls;
-        break;
-      }
-      case Kind::XcallReturn: {
-        auto it = open.find(r.call);
-        if (it == open.end()) break;
-        auto key = std::make_pair(it->second.api, it->second.flags);
-        samples[key].push_back(r.time - it->second.issued);
-        if (static_cast<std::int32_t>(r.a) < 0) ++rows[key].failed;
-        open.erase(it);
-        break;
-      }
-      case Kind::IpiSend:
-        if (CallRow* row = row_for_call(r.call)) {
-          ++row->ipis_sent;
-          row->icr_writes += r.d;
-        }
-        break;
-      case Kind::CsdQueue:
-        if (r.d == 0) {
-          if (CallRow* row = row_for_call(r.call)) ++row->ipis_avoided;
-        }
-        break;
-      case Kind::FuncEntry:
-        func_stack[r.cpu].push_back(r.time);
-        break;
-      case Kind::FuncExit: {
-        auto& stack = func_stack[r.cpu];
-        if (stack.empty()) break;
-        std::uint64_t took = r.time - stack.back();
-        stack.pop_back();
-        if (CallRow* row = row_for_call(r.call)) row->func_cycles += took;
-        break;
-      }
-      case Kind::IrqEntry:
-        irq_stack[r.cpu].push_back(r.time);
-        ++out.irqs_handled;
-        break;
-      case Kind::IrqExit: {
-        auto& stack = irq_stack[r.cpu];
-        if (stack.empty()) break;
-        // Nested handlers: count only the outermost so time is not double counted.
-        std::uint64_t entered = stack.back();
-        stack.pop_back();
-        if (stack.empty()) out.handler_cycles += r.time - entered;
-        break;
-      }
-      case Kind::IrrCoalesced:
-        ++out.irr_coalesced;
-        break;
-      case Kind::IpiDeliver:
-        ++out.ipis_delivered;
-        break;
-      case Kind::Warning:
-        ++out.warnings;
-        break;
-      default:
-        break;
+SummaryBuilder::SummaryBuilder() : s_(std::make_unique<State>()) {}
+SummaryBuilder::~SummaryBuilder() = default;
+
+void SummaryBuilder::record(const trace::Record& r) {
+  State& s = *s_;
+  Summary& out = s.out;
+  out.end_time = std::max(out.end_time, r.time);
+  switch (r.kind) {
+    case Kind::XcallIssue: {
+      auto key = std::make_pair(r.a, r.b);
+      s.live[r.call] = {r.time, key};
+      CallRow& row = s.rows[key];
+      row.api = r.a;
+      row.flags = r.b;
+      ++row.count;
+      ++out.calls;
+      break;
     }
+    case Kind::XcallReturn: {
+      auto it = s.live.find(r.call);
+      if (it == s.live.end() || it->second.returned) break;
+      CallRow& row = s.rows[it->second.row];
+      ++row.latencies[r.time - it->second.issued];
+      if (static_cast<std::int32_t>(r.a) < 0) ++row.failed;
+      it->second.returned = true;
+      s.drop_if_done(it);
+      break;
+    }
+    case Kind::IpiSend:
+      if (CallRow* row = s.row_for_call(r.call)) {
+        ++row->ipis_sent;
+        row->icr_writes += r.d;
+      }
+      break;
+    case Kind::CsdQueue: {
+      auto it = s.live.find(r.call);
+      if (it == s.live.end()) break;
+      ++it->second.queued;
+      if (r.d == 0) ++s.rows[it->second.row].ipis_avoided;
+      break;
+    }
+    case Kind::FuncEntry:
+      s.func_stack[r.cpu].push_back({r.time, r.c == 1});
+      break;
+    case Kind::FuncExit: {
+      auto& stack = s.func_stack[r.cpu];
+      if (stack.empty()) break;
+      const OpenFunc entry = stack.back();
+      stack.pop_back();
+      auto it = s.live.find(r.call);
+      if (it == s.live.end()) break;
+      s.rows[it->second.row].func_cycles += r.time - entry.entered;
+      if (!entry.local && it->second.queued > 0) {
+        --it->second.queued;
+        s.drop_if_done(it);
+      }
+      break;
+    }
+    case Kind::IrqEntry:
+      s.irq_stack[r.cpu].push_back(r.time);
+      ++out.irqs_handled;
+      break;
+    case Kind::IrqExit: {
+      auto& stack = s.irq_stack[r.cpu];
+      if (stack.empty()) break;
+      // Nested handlers: count only the outermost so time is not double counted.
+      std::uint64_t entered = stack.back();
+      stack.pop_back();
+      if (stack.empty()) out.handler_cycles += r.time - entered;
+      break;
+    }
+    case Kind::IrrCoalesced:
+      ++out.irr_coalesced;
+      break;
+    case Kind::IpiDeliver:
+      ++out.ipis_delivered;
+      break;
+    case Kind::Warning: {
+      ++out.warnings;
+      auto [it, first] = s.warnings.try_emplace(r.a);
+      if (first) it->second = {r.a, 0, r.time, r.cpu, r.call, r.b};
+      ++it->second.count;
+      break;
+    }
+    default:
+      break;
   }
-  out.unreturned = open.size();
-  for (auto& [key, row] : rows) {
-    row.samples = std::move(samples[key]);
-    std::sort(row.samples.begin(), row.samples.end());
-    row.latency = latency_of(row.samples);
+}
+
+Summary SummaryBuilder::finish() const {
+  Summary out = s_->out;
+  out.unreturned = static_cast<std::uint64_t>(std::count_if(
+      s_->live.begin(), s_->live.end(), [](const auto& call) { return !call.second.returned; }));
+  for (const auto& [key, row] : s_->rows) {
     out.rows.push_back(row);
+    out.rows.back().latency = latency_of(row.latencies);
   }
+  for (const auto& [code, w] : s_->warnings) out.warning_kinds.push_back(w);
   return out;
+}
+
+Summary summarize(const trace::Trace& trace) {
+  SummaryBuilder builder;
+  for (const trace::Record& r : trace.records) builder.record(r);
+  return builder.finish();
 }
 
 namespace {
@@ -131,6 +181,13 @@ namespace {
 std::string flags_name(std::uint32_t flags) {
   if ((flags & 0xC0) != 0) return fmt::format("0x{:x}", flags);
   return std::string(trace::csd_type_name(flags));
+}
+
+// xcall::Warning's name (xcall/platform/warnings.hpp), or the raw code.
+std::string warning_label(std::uint32_t code) {
+  if (code < static_cast<std::uint32_t>(xcall::kWarningCount))
+    return xcall::warning_name(static_cast<xcall::Warning>(code));
+  return fmt::format("warning#{}", code);
 }
 
 }  // namespace
@@ -147,7 +204,8 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
   std::string out;
   fmt::format_to(std::back_inserter(out),
                  "machine: {}  scenario: {}  profile: {}  cpus: {}  clock: {:.2f} GHz\n",
-                 header.machine, header.scenario, header.profile, trace.cpu_count, ghz);
+                 text::printable(header.machine), text::printable(header.scenario),
+                 text::printable(header.profile), trace.cpu_count, ghz);
   fmt::format_to(std::back_inserter(out),
                  "simulated time: {} cycles ({:.1f} us)  calls: {}  unreturned: {}\n\n", s.end_time,
                  ns(s.end_time) / 1000.0, s.calls, s.unreturned);
@@ -175,6 +233,12 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
                  "{} cycles ({:.1f} us)\nwarnings: {}\n",
                  s.ipis_delivered, s.irqs_handled, s.irr_coalesced, s.handler_cycles,
                  ns(s.handler_cycles) / 1000.0, s.warnings);
+  for (const WarningRow& w : s.warning_kinds) {
+    fmt::format_to(std::back_inserter(out), "  {} x{}: first at {} cycles on CPU {}{} (arg {})\n",
+                   warning_label(w.code), w.count, w.first_time, w.first_cpu,
+                   w.first_call != 0 ? fmt::format(", call #{}", w.first_call) : std::string(),
+                   w.arg);
+  }
   return out;
 }
 

@@ -1,13 +1,22 @@
 // Contract: turns a trace (from any source) into the per-call-kind summary
 // that `xcallsim run` and `xcallsim replay` print. Pure function of the
-// records: same trace, same table, same bytes.
+// records: same trace, same table, same bytes. SummaryBuilder takes records
+// one at a time (a trace::RecordSink), so a run or a file of any length is
+// summarized in one pass; its memory grows with the calls in flight, the
+// call kinds and the distinct latency values (kept exactly, as counts), not
+// with the number of calls.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/trace/record.hpp"
+#include "sim/trace/sink.hpp"
 
 namespace xcallsim::replay {
 
@@ -20,13 +29,23 @@ struct CallRow {
   std::uint32_t api = 0;
   std::uint32_t flags = 0;
   std::uint64_t count = 0;
-  Latency latency;                     // issue -> return on the caller, cycles
-  std::vector<std::uint64_t> samples;  // every latency, ascending
-  std::uint64_t ipis_sent = 0;         // IPI send operations caused by these calls
+  Latency latency;                                   // issue -> return on the caller, cycles
+  std::map<std::uint64_t, std::uint64_t> latencies;  // latency -> returned calls, ascending
+  std::uint64_t ipis_sent = 0;                       // IPI send operations caused by these calls
   std::uint64_t icr_writes = 0;
   std::uint64_t ipis_avoided = 0;  // csds queued behind a non-empty queue (SEM-10)
   std::uint64_t func_cycles = 0;   // time inside the callbacks, all CPUs
   std::uint64_t failed = 0;        // calls that returned an error
+};
+
+// One kind of library warning (xcall::Warning) and where it first happened.
+struct WarningRow {
+  std::uint32_t code = 0;
+  std::uint64_t count = 0;
+  std::uint64_t first_time = 0;
+  std::uint16_t first_cpu = 0;
+  std::uint32_t first_call = 0;  // 0: not tied to a call
+  std::uint32_t arg = 0;         // the first occurrence's argument (a cpu, an Api)
 };
 
 struct Summary {
@@ -38,7 +57,22 @@ struct Summary {
   std::uint64_t irr_coalesced = 0;   // interrupts lost to IRR coalescing (SEM-48)
   std::uint64_t ipis_delivered = 0;
   std::uint64_t warnings = 0;
+  std::vector<WarningRow> warning_kinds;  // by code
   std::uint64_t end_time = 0;
+};
+
+class SummaryBuilder final : public trace::RecordSink {
+ public:
+  SummaryBuilder();
+  ~SummaryBuilder() override;
+  void function(std::string_view) override {}
+  void mask(std::span<const std::uint64_t>) override {}
+  void record(const trace::Record& record) override;
+  Summary finish() const;  // the summary of the records so far
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
 };
 
 Summary summarize(const trace::Trace& trace);

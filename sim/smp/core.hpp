@@ -62,6 +62,7 @@ class Core {
   const Options& options() const { return options_; }
   const machine::Topology& topology() const { return topology_; }
   const trace::Trace& trace() const { return recorder_.trace(); }
+  void set_trace_sink(trace::RecordSink& sink) { recorder_.set_sink(&sink); }
   int cpu_count() const { return topology_.cpu_count(); }
   CpuState& cpu(int id) { return cpus_.at(static_cast<std::size_t>(id)); }
   CpuState& running() { return cpus_[static_cast<std::size_t>(running_)]; }
@@ -153,6 +154,12 @@ class Core {
   Cycles now_ = 0;                // time of the arrival or resume being run
   Cycles limit_ = 0;              // Options::time_limit, or kForever: nothing runs after it
   bool stop_requested_ = false;
+  // Progress, the livelock guard and the monitor (sync()).
+  std::uint64_t steps_ = 0, steps_at_progress_ = 0;
+  Cycles progress_time_ = 0;
+  bool interrupted_ = false, stalled_ = false;
+  std::string stall_report_;
+  void check_progress(CpuState& c);
   FiberHost fiber_host_;
   Recorder recorder_;
   std::unique_ptr<Arena> arena_;

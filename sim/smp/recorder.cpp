@@ -13,12 +13,28 @@ void Recorder::init(int cpu_count, double ghz) {
 }
 
 void Recorder::emit(const trace::Record& record) {
-  if (!trace_.records.empty() && record.time < trace_.records.back().time) {
+  if (record.time < last_time_) {
     throw std::logic_error("smp: trace record at " + std::to_string(record.time) +
-                           " after one at " + std::to_string(trace_.records.back().time) +
+                           " after one at " + std::to_string(last_time_) +
                            " (a platform operation skipped its clock sync)");
   }
-  trace_.records.push_back(record);
+  last_time_ = record.time;
+  if (sink_ != nullptr)
+    sink_->record(record);
+  else
+    trace_.records.push_back(record);
+}
+
+void Recorder::add_function(std::string name) {
+  trace_.functions.push_back(std::move(name));
+  if (sink_ != nullptr) sink_->function(trace_.functions.back());
+}
+
+void Recorder::set_sink(trace::RecordSink* sink) {
+  sink_ = sink;
+  if (sink_ == nullptr) return;
+  for (const std::string& name : trace_.functions) sink_->function(name);
+  for (const auto& words : trace_.masks) sink_->mask(words);
 }
 
 std::uint32_t Recorder::mask_id(const std::uint64_t* words, std::size_t bits) {
@@ -28,7 +44,10 @@ std::uint32_t Recorder::mask_id(const std::uint64_t* words, std::size_t bits) {
   if (cpus % 64 != 0) key.back() &= (std::uint64_t{1} << (cpus % 64)) - 1;
   const auto [it, added] =
       mask_ids_.try_emplace(std::move(key), static_cast<std::uint32_t>(trace_.masks.size()));
-  if (added) trace_.masks.push_back(it->first);
+  if (added) {
+    trace_.masks.push_back(it->first);
+    if (sink_ != nullptr) sink_->mask(trace_.masks.back());
+  }
   return it->second;
 }
 

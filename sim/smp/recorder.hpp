@@ -1,6 +1,10 @@
 // The trace being written (internal to sim/smp).
 // Contract: records arrive in non-decreasing time (checked: a violation is a
-// simulator bug and throws std::logic_error); masks are deduplicated into
+// simulator bug and throws std::logic_error) and go to the sink at once: the
+// in-memory trace() by default, or the caller's (set_sink), so a run's memory
+// does not grow with its length. Function and mask definitions go to the sink
+// before any record names them; trace() keeps them (and cpu_count, ghz)
+// whichever sink is set, but records only by default. Masks are deduplicated into
 // dense ids in order of first appearance; call ids are dense from 1; a csd is
 // bound to the call that last queued it. Nothing here depends on host
 // addresses or unordered iteration.
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "sim/trace/record.hpp"
+#include "sim/trace/sink.hpp"
 
 namespace xcallsim::smp::detail {
 
@@ -21,7 +26,10 @@ class Recorder {
  public:
   void init(int cpu_count, double ghz);
   const trace::Trace& trace() const { return trace_; }
-  void add_function(std::string name) { trace_.functions.push_back(std::move(name)); }
+  void add_function(std::string name);
+  // Later records go to `sink` (functions defined so far are replayed to it);
+  // nullptr: back to trace().
+  void set_sink(trace::RecordSink* sink);
 
   void emit(const trace::Record& record);
   std::uint32_t mask_id(const std::uint64_t* words, std::size_t bits);
@@ -33,6 +41,8 @@ class Recorder {
 
  private:
   trace::Trace trace_;
+  trace::RecordSink* sink_ = nullptr;  // nullptr: records into trace_
+  std::uint64_t last_time_ = 0;
   std::map<std::vector<std::uint64_t>, std::uint32_t> mask_ids_;
   std::uint32_t other_call_of_csd(std::uint32_t csd) const;
 

@@ -98,10 +98,14 @@ Outcome Core::outcome() {
   Outcome o;
   o.stuck = stuck_;
   o.stuck_report = stuck_report_;
-  o.time_limit_hit =
-      options_.time_limit != 0 && !stuck_ && (engine_.pending() > 0 || !resumes_.empty());
+  o.time_limit_hit = options_.time_limit != 0 && !stuck_ && !interrupted_ && !stalled_ &&
+                     (engine_.pending() > 0 || !resumes_.empty());
   o.unfinished_report = unfinished_report();
-  o.completed = !stuck_ && !o.time_limit_hit && o.unfinished_report.empty();
+  o.interrupted = interrupted_;
+  o.stalled = stalled_;
+  o.stall_report = stall_report_;
+  o.completed =
+      !stuck_ && !o.time_limit_hit && !interrupted_ && !stalled_ && o.unfinished_report.empty();
   Cycles end = now_;
   for (const CpuState& c : cpus_)
     if (c.online) end = std::max(end, c.now);
@@ -147,6 +151,9 @@ void Simulation::set_online(int cpu, bool online) {
 }
 Outcome Simulation::run() {
   return core_->run();
+}
+void Simulation::set_trace_sink(trace::RecordSink& sink) {
+  core_->set_trace_sink(sink);
 }
 const trace::Trace& Simulation::trace() const {
   return core_->trace();

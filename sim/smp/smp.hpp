@@ -10,9 +10,12 @@
 //   on the interrupted fiber; compute phases, waits and idle are interruptible.
 // - Ties at equal time: APIC message arrivals first, then CPU resumes in
 //   ascending CPU index, then insertion order (the engine's rule).
-// - Setup (add_function, add_vector_handler, set_program, set_online) happens
-//   before run(); run() may be called once. Exceptions thrown by a program
-//   (e.g. a failed test assertion) end the run and propagate out of run().
+// - Setup (add_function, add_vector_handler, set_program, set_online,
+//   set_trace_sink) happens before run(); run() may be called once.
+// - Records go to trace() (kept in memory), or, after set_trace_sink(), to
+//   that sink as each becomes final, so memory stays bounded by the machine's
+//   state, not the run's length; trace() then keeps only the definitions. Exceptions thrown by a
+//   program (e.g. a failed test assertion) end the run and propagate out of run().
 // - A program still running when the run ends (time limit, stuck call, a
 //   wait nobody ends) is unwound when the Simulation is destroyed: its next
 //   yield point throws an internal exception. Programs must let it pass, so
@@ -35,6 +38,7 @@
 
 #include "sim/machine/machine.hpp"
 #include "sim/trace/record.hpp"
+#include "sim/trace/sink.hpp"
 #include "xcall/cpumask.hpp"
 #include "xcall/platform/warnings.hpp"
 #include "xcall/types.hpp"
@@ -45,7 +49,7 @@ using machine::Cycles;
 using Profile = xcall::Profile;
 std::string_view to_string(Profile p);
 
-inline constexpr int kMaxCpus = 1024;  // SimPlatform::max_cpus
+inline constexpr int kMaxCpus = 1024;  // SimPlatform::max_cpus; the loader's limit (check.hpp)
 using Mask = xcall::cpumask<kMaxCpus>;
 using FuncId = std::uint32_t;
 
@@ -77,6 +81,18 @@ struct Options {
   int private_slots = 4;        // preallocated csds per CPU for xcall_private
   Cycles relax_cycles = 10;     // cpu_relax() (PAUSE)
   std::size_t stack_bytes = 0;  // per-CPU fiber stack; 0: default (larger under ASan)
+  // A livelock guard: this many platform operations in a row without any
+  // CPU's clock passing the latest time seen (e.g. a loop of `compute 0`)
+  // end the run as stalled. 0: no guard.
+  std::uint64_t stall_steps = 100'000'000;
+  // Called about every 65536 platform operations with the run's progress;
+  // returning false ends the run as interrupted (Ctrl-C). May be empty.
+  std::function<bool(const struct RunProgress&)> monitor;
+};
+
+struct RunProgress {
+  Cycles time = 0;          // the latest simulated time any CPU has reached
+  std::uint64_t steps = 0;  // platform operations so far
 };
 
 struct FuncSpec {
@@ -111,6 +127,9 @@ struct Outcome {
   bool completed = false;  // every program finished, every queue drained, no IPI in flight
   bool stuck = false;      // a csd lock wait exceeded Options::stuck_timeout_ns
   bool time_limit_hit = false;
+  bool interrupted = false;       // Options::monitor returned false
+  bool stalled = false;           // Options::stall_steps operations without progress
+  std::string stall_report;       // where each CPU was when the run stalled
   std::string stuck_report;       // csd_lock_wait_toolong-style text
   std::string unfinished_report;  // when not completed: what each unfinished CPU is doing
   Cycles end_time = 0;
@@ -182,6 +201,8 @@ class Simulation {
   void set_online(int cpu, bool online);
   Outcome run();
 
+  // Records from now on go to `sink` (which outlives run()), not to trace().
+  void set_trace_sink(trace::RecordSink& sink);
   const trace::Trace& trace() const;
   const machine::Topology& topology() const;
   const machine::MachineConfig& config() const;

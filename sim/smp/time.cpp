@@ -1,6 +1,8 @@
 // Core, time: the run loop, clock sync, parking and handing over between
 // fibers, compute phases, and taking interrupts at operation boundaries
 // (docs/architecture.md "How time flows in the simulator").
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "sim/smp/core.hpp"
@@ -10,6 +12,7 @@ namespace xcallsim::smp::detail {
 namespace {
 constexpr int kCallFunctionSingleVector = xcall::x86::CALL_FUNCTION_SINGLE_VECTOR;
 constexpr int kCallFunctionVector = xcall::x86::CALL_FUNCTION_VECTOR;
+constexpr std::uint64_t kMonitorMask = (std::uint64_t{1} << 16) - 1;  // monitor every 65536 ops
 }  // namespace
 
 // The run loop. A parking CPU picks its successor itself (park()), so this
@@ -17,6 +20,27 @@ constexpr int kCallFunctionVector = xcall::x86::CALL_FUNCTION_VECTOR;
 // limit is passed, or a stuck report stops the run.
 void Core::dispatch() {
   for (int id = next_cpu(); id >= 0; id = next_cpu()) resume(id);
+}
+
+// The slow half of sync(): the monitor's turn or a stall. Either may end
+// the run: this CPU then parks, and the run loop sees the stop.
+void Core::check_progress(CpuState& c) {
+  if (options_.stall_steps != 0 && steps_ - steps_at_progress_ > options_.stall_steps &&
+      !stalled_) {
+    stalled_ = true;
+    stall_report_ = fmt::format(
+        "xcallsim: the run stalled: {} platform operations without simulated time passing {} "
+        "cycles (a zero-time loop, e.g. `repeat` of `compute 0`); fix: give the loop a cost, "
+        "or raise --stall-steps if the run is meant to\n{}",
+        options_.stall_steps, progress_time_, describe_cpu(c.id));
+    stop_requested_ = true;
+  }
+  if ((steps_ & kMonitorMask) == 0 && options_.monitor &&
+      !options_.monitor(RunProgress{progress_time_, steps_})) {
+    interrupted_ = true;
+    stop_requested_ = true;
+  }
+  if (stop_requested_) park(c, Park::Sync, c.now, false);  // resumed only to unwind
 }
 
 // The earliest of the next APIC arrival and the next CPU resume, arrivals
@@ -51,6 +75,14 @@ bool Core::can_run_inline_until(Cycles t) {
 }
 
 void Core::sync(CpuState& c) {
+  ++steps_;
+  if (c.now > progress_time_) {
+    progress_time_ = c.now;
+    steps_at_progress_ = steps_;
+  }
+  if ((steps_ & kMonitorMask) == 0 ||
+      (options_.stall_steps != 0 && steps_ - steps_at_progress_ > options_.stall_steps))
+    check_progress(c);
   // Resumed exactly at our clock: every event ordered before us has run.
   if (c.now == now_) return;
   if (can_run_inline_until(c.now)) return;

@@ -25,6 +25,9 @@ expect 2 "junk.xtr: byte 0: error" -- "$x" replay "$tmp/junk.xtr"
 head -c 100 "$tmp/a.xtr" > "$tmp/cut.xtr"
 expect 2 "cut.xtr: byte [0-9]+: error" -- "$x" replay "$tmp/cut.xtr"
 expect 2 "profile" -- "$x" run -m "$m" -s "$s" -p bogus
+expect 0 "^xcallsim [0-9]+\.[0-9]+\.[0-9]+" -- "$x" --version
+expect 2 "unknown verb 'frobnicate'.*run, " -- "$x" frobnicate
+expect 2 "bogus-option" -- "$x" run -m "$m" -s "$s" --bogus-option
 
 # A CPU that keeps IRQs off past the stuck timeout: csd_lock_wait_toolong report, exit 3.
 cat > "$tmp/stuck.toml" <<'TOML'
@@ -38,6 +41,41 @@ cpus = "1"
 program = [ { op = "irq_off", body = [ { op = "compute", cycles = 100000000 } ] } ]
 TOML
 expect 3 "non-responsive CSD lock" -- "$x" run -m "$m" -s "$tmp/stuck.toml" --stuck-timeout-ms 1
+
+# A zero-time loop (repeat of compute 0) stops with a stall report, exit 3, not a hang.
+cat > "$tmp/livelock.toml" <<'TOML'
+name = "livelock"
+functions = [ { name = "f", cycles = 10 } ]
+[[cpu]]
+cpus = "0"
+program = [ { op = "repeat", count = 4000000000, body = [ { op = "compute", cycles = 0 } ] } ]
+TOML
+expect 3 "the run stalled: 100000 platform operations" -- "$x" run -m "$m" -s "$tmp/livelock.toml" --stall-steps 100000 -t "$tmp/live.xtr"
+expect 0 "incomplete" -- "$x" replay "$tmp/live.xtr"
+
+# Outputs never overwrite inputs (same path, hard link or symlink): exit 2, input intact.
+cp "$m" "$tmp/m.toml"; ln "$tmp/m.toml" "$tmp/m-link.toml"; before=$(md5sum < "$tmp/m.toml")
+expect 2 "is the input" -- "$x" run -m "$tmp/m.toml" -s "$s" --trace "$tmp/m.toml"
+expect 2 "is the input" -- "$x" run -m "$tmp/m.toml" -s "$s" --trace "$tmp/m-link.toml"
+[ "$(md5sum < "$tmp/m.toml")" = "$before" ] || { echo "FAIL: the machine config was overwritten"; fail=1; }
+expect 2 "not a regular file|Not a regular file" -- "$x" run -m /dev/zero -s "$s"
+expect 2 "stuck-timeout-ms" -- "$x" run -m "$m" -s "$s" --stuck-timeout-ms nan
+
+# SIGINT mid-run: a one-line message, exit 130, and a partial trace marked incomplete that replays.
+cat > "$tmp/long.toml" <<'TOML'
+name = "long"
+functions = [ { name = "f", cycles = 10 } ]
+[[cpu]]
+cpus = "0"
+program = [ { op = "repeat", count = 4000000000, body = [ { op = "xcall", target = 1, func = "f", flags = "sync" } ] } ]
+TOML
+"$x" run -m "$m" -s "$tmp/long.toml" -t "$tmp/long.xtr" >"$tmp/long.out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -s "$tmp/long.xtr" ] && break; sleep 0.1; done
+sleep 0.5; kill -INT $pid; wait $pid; rc=$?
+if [ $rc -eq 130 ] && grep -q "interrupted by SIGINT (Ctrl-C)" "$tmp/long.out"; then echo "ok: SIGINT -> 130"
+else echo "FAIL: SIGINT gave exit $rc"; cat "$tmp/long.out"; fail=1; fi
+expect 0 "incomplete" -- "$x" replay "$tmp/long.xtr" --no-verify
 
 [ $fail -eq 0 ] && echo "all CLI checks passed"
 exit $fail

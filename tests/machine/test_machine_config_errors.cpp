@@ -33,8 +33,15 @@ TEST_CASE("config error: zero and negative counts", "[unit]") {
 }
 
 TEST_CASE("config error: too many CPUs overall", "[unit]") {
-  std::string text = with("cores_per_socket = 4", "cores_per_socket = 8192");
-  check_at(text, 4, 1, "the topology has 32768 logical CPUs, more than 8192");
+  std::string text = with("cores_per_socket = 4", "cores_per_socket = 1024");
+  check_at(text, 4, 1, "the topology has 4096 logical CPUs, more than the simulator's 1024");
+  // Both sides of the limit (2 sockets x n cores x 2 threads): 1024 loads, 1028 does not.
+  const std::string x2apic = with("mode = \"xapic\"", "mode = \"x2apic\"");
+  CHECK(
+      parse_machine_config(with("cores_per_socket = 4", "cores_per_socket = 256", x2apic), "m.toml")
+          .topology.cores_per_socket == 256);
+  check_at(with("cores_per_socket = 4", "cores_per_socket = 257", x2apic), 4, 1,
+           "the topology has 1028 logical CPUs");
 }
 
 TEST_CASE("config error: cores_per_ccx must divide cores_per_socket", "[unit]") {
