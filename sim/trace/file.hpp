@@ -38,7 +38,7 @@ inline constexpr std::uint16_t kFuncNameKind = 0xFF02;  // 8 bytes of a function
 inline constexpr std::uint16_t kEndKind = 0xFF03;       // last record (version 2)
 inline constexpr std::uint32_t kMaxNameBytes = 4096;
 inline constexpr std::uint32_t kMaxCpus = 65536;      // Record::cpu is 16 bits
-inline constexpr std::uint32_t kFlagIncomplete = 1u;  // writer never finished
+inline constexpr std::uint32_t kFlagIncomplete = 1u;  // partial trace (END status says why)
 
 enum class Source : std::uint16_t { Sim = 1, QemuDevmodel = 2, QemuLapic = 3, LinuxFtrace = 4 };
 

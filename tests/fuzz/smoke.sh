@@ -9,8 +9,9 @@
 #   FUZZ_RUNS=10000000 tests/fuzz/smoke.sh fuzz_trace_reader   # by count, not time
 #
 # Environment: FUZZ_BUILD (build dir, default build/fuzz), FUZZ_SECONDS,
-# FUZZ_RUNS (if set: -runs instead of -max_total_time), FUZZ_JOBS (build
-# jobs, default 1), FUZZ_NICE (niceness, default 10). Needs clang and
+# FUZZ_RUNS (if set: -runs instead of -max_total_time), FUZZ_ARGS (more
+# libFuzzer flags, e.g. -max_len=4096), FUZZ_JOBS (build jobs, default 1),
+# FUZZ_NICE (niceness, default 10). Needs clang and
 # libclang-rt (configs/debian-packages.txt). docs/testing.md "Fuzzing".
 set -euo pipefail
 
@@ -66,6 +67,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=0:detect_leaks
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 limit=(-max_total_time="$seconds")
 [ -z "${FUZZ_RUNS:-}" ] || limit=(-runs="$FUZZ_RUNS")
+read -r -a extra <<<"${FUZZ_ARGS:-}"
 failed=()
 for t in "${targets[@]}"; do
   corpus=$work/corpus/$t
@@ -73,7 +75,7 @@ for t in "${targets[@]}"; do
   log=$work/$t.log
   echo "fuzz: $t (${limit[*]}) ..."
   start=$SECONDS
-  if nice -n "$niceness" "$build/tests/fuzz/$t" "${limit[@]}" -timeout=20 -rss_limit_mb=2560 \
+  if nice -n "$niceness" "$build/tests/fuzz/$t" "${limit[@]}" "${extra[@]}" -timeout=20 -rss_limit_mb=2560 \
       -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" "$corpus" \
       "$seeds/$(seeds_of "$t")" >"$log" 2>&1; then
     runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')

@@ -206,6 +206,12 @@ TEST_CASE("Checksum: flipping any single bit of the file is a TraceError", "[uni
   }
 }
 
+TEST_CASE("Checksum: the CRC-32 is IEEE 802.3's (check value of \"123456789\")", "[unit]") {
+  boost::crc_32_type crc;  // what the writer and reader use
+  crc.process_bytes("123456789", 9);
+  CHECK(crc.checksum() == 0xCBF43926u);
+}
+
 TEST_CASE("Checksum: a wrong CRC is BadChecksum at the END record's CRC field", "[unit]") {
   Bytes b = trace::encode_trace(small_trace(), named_header());
   const std::size_t end = b.size() - 32;
