@@ -12,6 +12,7 @@ namespace xcallsim::smp::detail {
 namespace {
 constexpr int kCallFunctionSingleVector = xcall::x86::CALL_FUNCTION_SINGLE_VECTOR;
 constexpr int kCallFunctionVector = xcall::x86::CALL_FUNCTION_VECTOR;
+constexpr Cycles kLastCycle = engine::kForever - 1;                   // kForever means "never"
 constexpr std::uint64_t kMonitorMask = (std::uint64_t{1} << 16) - 1;  // monitor every 65536 ops
 }  // namespace
 
@@ -187,7 +188,9 @@ void Core::compute(CpuState& c, Cycles cycles) {
   for (;;) {
     boundary(c);
     if (left == 0) return;
-    const Cycles end = c.now + left;
+    // Saturating: a phase past the end of time (a hostile or corrupt
+    // workload's 2^64-cycle compute) ends there instead of wrapping the clock.
+    const Cycles end = left > kLastCycle - c.now ? kLastCycle : c.now + left;
     // Nothing can interrupt it (IF=0, or no event before its end): run through.
     if (c.irqs_off || can_run_inline_until(end)) {
       c.now = end;
