@@ -2,6 +2,8 @@
 // produce trace files (docs/trace-format.md).
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -17,6 +19,7 @@
 #include "sim/replay/retime.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/replay/verify.hpp"
+#include "sim/text/text.hpp"
 #include "sim/trace/file.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
 #include "sim/trace/sink.hpp"
@@ -61,6 +64,7 @@ struct ReplayArgs {
   std::string output;
   bool compare = false;
   std::uint64_t time_limit = 0;
+  bool quiet = false;
 };
 
 // replay --machine: the trace's workload on another machine model.
@@ -74,13 +78,21 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   }
   replay::RetimeResult result;
   replay::Workload workload;
+  Interruption interruption;
+  Progress progress("replay", args.quiet);
   try {
     workload = replay::extract_workload(file, args.trace);
     replay::RetimeOptions options;
     if (args.profile == "seed") options.profile = smp::Profile::Seed;
     if (args.profile == "upstream") options.profile = smp::Profile::Upstream;
     options.time_limit = args.time_limit;
+    options.monitor = [&](const smp::RunProgress& p) {
+      progress.update(fmt::format("{:.1f} us re-timed",
+                                  static_cast<double>(p.time) / machine_config.ghz / 1e3));
+      return !interruption.requested();
+    };
     result = replay::retime(workload, machine_config, options);
+    progress.finish();
   } catch (const replay::WorkloadError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
@@ -90,7 +102,8 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   for (const std::string& note : workload.notes) fmt::print("  note: {}\n", note);
   if (!args.output.empty()) {
     try {
-      trace::write_trace(args.output, result.trace, result.header, end_status(result.outcome, 0));
+      trace::write_trace(args.output, result.trace, result.header,
+                         end_status(result.outcome, interruption.signal()));
     } catch (const trace::TraceError& e) {
       fmt::print(stderr, "{}\n", e.what());
       return kExitBadInput;
@@ -103,6 +116,14 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   if (args.compare) {
     fmt::print("\n{}", replay::format_compare(file.trace, file.header.machine, result.trace,
                                               machine_config.name));
+  }
+  if (result.outcome.interrupted) {
+    fmt::print(
+        stderr, "xcallsim replay: {}{}\n", interruption.describe(),
+        args.output.empty()
+            ? std::string()
+            : fmt::format("; {} holds the re-timed run so far (marked incomplete)", args.output));
+    return interruption.exit_status();
   }
   if (result.outcome.stuck) {
     fmt::print(stderr, "{}", result.outcome.stuck_report);
@@ -240,30 +261,51 @@ int export_trace(const ExportArgs& args) {
   return kExitOk;
 }
 
-int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz) {
+int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz, bool quiet) {
   if (refuse_overwrite("import-ftrace", out, {in})) return kExitBadInput;
-  std::ifstream text(in);
-  if (!text) {
+  std::ifstream capture(in);
+  if (!capture) {
     fmt::print(stderr, "xcallsim: {}: cannot open\n", in);
     return kExitBadInput;
   }
+  Interruption interruption;
+  Progress progress("import-ftrace", quiet);
+  std::error_code size_error;
+  const auto bytes = std::filesystem::file_size(in, size_error);
   try {
     trace::ftrace::ImportOptions options;
     options.counter_ghz = tsc_ghz;
-    auto result = trace::ftrace::import_ftrace(text, in, options);
+    options.keep_going = [&](std::uint64_t lines) {
+      const auto at = static_cast<std::uint64_t>(std::max<std::streamoff>(capture.tellg(), 0));
+      progress.update(fmt::format("{} lines", lines), at, size_error ? 0 : bytes);
+      return !interruption.requested();
+    };
+    auto result = trace::ftrace::import_ftrace(capture, in, options);
+    progress.finish();
     trace::TraceHeader h;
     h.source = trace::Source::LinuxFtrace;
     h.machine = "linux";
-    h.scenario = in;
-    trace::write_trace(out, result.trace, h);
+    h.scenario = text::printable(in);
+    if (result.stopped) h.flags |= trace::kFlagIncomplete;
+    trace::write_trace(out, result.trace, h,
+                       result.stopped
+                           ? (interruption.signal() == SIGTERM ? trace::EndStatus::Sigterm
+                                                               : trace::EndStatus::Sigint)
+                           : trace::EndStatus::Complete);
     fmt::print("{}: {} lines, {} events imported, {} unknown lines skipped, {} lost events\n", in,
                result.lines_read, result.events_imported, result.unknown_lines_skipped,
                result.lost_events);
     for (const auto& [symbol, count] : result.counted_only) {
-      fmt::print("  counted only (no record): {} x{}\n", symbol, count);
+      fmt::print("  counted only (no record): {} x{}\n", text::printable(symbol), count);
     }
     fmt::print("wrote {} ({} records, {} CPUs)\n", out, result.trace.records.size(),
                result.trace.cpu_count);
+    if (result.stopped) {
+      fmt::print(stderr,
+                 "xcallsim import-ftrace: {}; {} holds the first {} lines (marked incomplete)\n",
+                 interruption.describe(), out, result.lines_read);
+      return interruption.exit_status();
+    }
   } catch (const trace::ftrace::ImportError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
@@ -312,6 +354,7 @@ void add_trace_commands(CLI::App& app, int& status) {
                    "Stop the re-timed run after this many simulated cycles (0: no limit; a run "
                    "recorded with --time-limit re-times exactly with the same limit)")
       ->needs(machine);
+  replay_cmd->add_flag("-q,--quiet", r->quiet, "No progress line on stderr");
   replay_cmd->callback([r, &status] { status = replay(*r); });
 
   auto e = std::make_shared<ExportArgs>();
@@ -329,6 +372,7 @@ void add_trace_commands(CLI::App& app, int& status) {
   auto text = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   auto ghz = std::make_shared<double>(1.0);
+  auto quiet = std::make_shared<bool>(false);
   CLI::App* import_cmd = app.add_subcommand(
       "import-ftrace",
       "Import Linux ftrace text (/sys/kernel/tracing/trace or trace-cmd report) into a trace.");
@@ -339,7 +383,9 @@ void add_trace_commands(CLI::App& app, int& status) {
                    "Counter rate for raw x86-tsc timestamps without an xcallsim-clock "
                    "comment (default 1.0)")
       ->check(Finite & CLI::PositiveNumber);
-  import_cmd->callback([text, out, ghz, &status] { status = import_ftrace(*text, *out, *ghz); });
+  import_cmd->add_flag("-q,--quiet", *quiet, "No progress line on stderr");
+  import_cmd->callback(
+      [text, out, ghz, quiet, &status] { status = import_ftrace(*text, *out, *ghz, *quiet); });
 }
 
 }  // namespace xcallsim::cli

@@ -149,6 +149,7 @@ RetimeResult retime(const Workload& w, const machine::MachineConfig& machine,
   smp::Options sim_options = w.options.value_or(smp::Options{});
   sim_options.profile = result.profile;
   sim_options.time_limit = options.time_limit;
+  sim_options.monitor = options.monitor;
   // Before the Simulation: its programs refer to these until it is destroyed.
   std::vector<smp::Mask> masks;
   for (const auto& words : w.masks) {

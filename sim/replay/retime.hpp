@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -86,6 +87,8 @@ struct RetimeOptions {
   // Default: the trace header's profile; a linux-ftrace trace without one: upstream; else seed.
   std::optional<smp::Profile> profile;
   smp::Cycles time_limit = 0;  // 0: none
+  // Passed to the re-timed run (smp::Options::monitor): progress, Ctrl-C.
+  std::function<bool(const smp::RunProgress&)> monitor;
 };
 
 struct RetimeResult {

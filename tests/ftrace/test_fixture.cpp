@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "sim/trace/ftrace/ftrace_import.hpp"
 
@@ -65,4 +66,25 @@ TEST_CASE("the Linux 6.1 QEMU capture imports with cross calls on several CPUs",
   for (const auto& rec : recs) attributed_sends += rec.kind == Kind::IpiSend && rec.call != 0;
   CHECK(attributed_sends >= 10);
   CHECK(r.trace.functions.size() >= 2);
+}
+
+TEST_CASE("ftrace import: keep_going stops the import (import-ftrace on Ctrl-C)", "[unit]") {
+  std::ifstream full(XCALLSIM_LINUX_FIXTURES "/linux-6.1-smp4.txt");
+  std::stringstream text;
+  text << full.rdbuf();
+  std::string doubled = text.str();
+  for (int i = 0; i < 4; ++i) doubled += doubled;  // > 4096 lines, so keep_going is asked
+  std::istringstream in(doubled);
+  ftrace::ImportOptions options;
+  std::uint64_t asked_at = 0;
+  options.keep_going = [&](std::uint64_t lines) {
+    asked_at = lines;
+    return false;
+  };
+  const auto stopped = ftrace::import_ftrace(in, "x.txt", options);
+  CHECK(stopped.stopped);
+  CHECK(asked_at == 4096);
+  CHECK(stopped.lines_read == 4096);
+  std::istringstream again(doubled);
+  CHECK_FALSE(ftrace::import_ftrace(again, "x.txt").stopped);
 }

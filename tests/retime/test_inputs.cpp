@@ -175,3 +175,19 @@ TEST_CASE("retime: the trace format checks the ids and CPUs workload records nam
   bad_cpu.records[1].a = 2;  // RawIpi to CPU 2 of 2
   CHECK_THROWS_AS(trace::encode_trace(bad_cpu, h), trace::TraceError);
 }
+
+TEST_CASE("retime: the monitor interrupts a re-timed run (replay -o on Ctrl-C)", "[unit]") {
+  using namespace retime_test;
+  const auto recorded =
+      run_scenario(shipped_machine("default"), "tlb-shootdown-storm", smp::Profile::Seed);
+  replay::RetimeOptions options;
+  int looks = 0;
+  options.monitor = [&](const smp::RunProgress&) { return ++looks < 1; };  // stop at the first
+  const auto result = retime(recorded, shipped_machine("default"), options);
+  CHECK(looks == 1);
+  CHECK(result.outcome.interrupted);
+  CHECK_FALSE(result.outcome.completed);
+  CHECK((result.header.flags & trace::kFlagIncomplete) != 0);
+  // Left alone, the same re-timing completes.
+  CHECK(retime(recorded, shipped_machine("default")).outcome.completed);
+}

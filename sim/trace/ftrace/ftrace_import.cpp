@@ -176,8 +176,18 @@ ImportResult import_ftrace(std::istream& in, std::string_view source_name,
                            const ImportOptions& options) {
   detail::Importer importer(source_name, options);
   std::string line;
-  while (std::getline(in, line)) importer.feed(line);
-  return importer.finish();
+  std::uint64_t lines = 0;
+  bool stopped = false;
+  while (std::getline(in, line)) {
+    importer.feed(line);
+    if ((++lines & 0xFFF) == 0 && options.keep_going && !options.keep_going(lines)) {
+      stopped = true;
+      break;
+    }
+  }
+  ImportResult result = importer.finish();
+  result.stopped = stopped;
+  return result;
 }
 
 }  // namespace xcallsim::trace::ftrace

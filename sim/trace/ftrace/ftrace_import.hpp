@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <stdexcept>
@@ -45,6 +46,9 @@ enum class Clock : std::uint8_t { None, Seconds, Counter };
 
 struct ImportOptions {
   double counter_ghz = 1.0;  // for raw-counter timestamps without an xcallsim-clock comment
+  // Asked about every 4096 lines with the lines read so far; false stops the
+  // import there (Ctrl-C): the result holds what was read, stopped = true.
+  std::function<bool(std::uint64_t lines)> keep_going;
 };
 
 struct ImportResult {
@@ -56,6 +60,7 @@ struct ImportResult {
   std::uint64_t comment_lines = 0;                    // '#' header lines and buffer-started markers
   std::uint64_t lost_events = 0;                      // sum of "LOST n EVENTS"
   std::map<std::string, std::uint64_t> counted_only;  // known but unmapped kprobes, by symbol
+  bool stopped = false;                               // keep_going said no
 };
 
 ImportResult import_ftrace(std::istream& in, std::string_view source_name,
