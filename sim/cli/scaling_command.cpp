@@ -36,6 +36,7 @@ struct ScalingArgs {
   std::string out_dir = "docs";
   int reps = 3;
   bool plot = true;
+  bool quiet = false;
 };
 
 struct Curve {
@@ -57,7 +58,7 @@ double ns(const machine::MachineConfig& m, machine::Cycles c) {
   return static_cast<double>(c) / m.ghz;
 }
 
-MachineResult sweep(const std::string& file, int reps) {
+MachineResult sweep(const std::string& file, int reps, Progress& progress) {
   MachineResult r;
   r.file = file;
   r.config = machine::load_machine_config(file);
@@ -78,7 +79,12 @@ MachineResult sweep(const std::string& file, int reps) {
     c.mode = mode;
     try {
       const auto plain = study::with_send_mode(r.config, mode, false);
-      c.points = study::fanout_sweep(plain, all, reps);
+      for (const int n : all) {  // one independent run per point (study::fanout_sweep)
+        c.points.push_back(study::fanout_sweep(plain, {n}, reps).front());
+        progress.update(
+            fmt::format("{} {} n={}", text::printable(r.config.name), study::to_string(mode), n),
+            static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(all.size()));
+      }
       const auto sh = study::with_send_mode(r.config, mode, true);
       c.shorthand = study::fanout_sweep(sh, {r.cpus - 1}, reps).front();
     } catch (const std::invalid_argument&) {
@@ -239,9 +245,10 @@ int scaling(const ScalingArgs& args) {
     }
   }
   std::vector<MachineResult> results;
+  Progress progress("scaling", args.quiet);
   for (const std::string& file : files) {
     try {
-      results.push_back(sweep(file, args.reps));
+      results.push_back(sweep(file, args.reps, progress));
     } catch (const config::ConfigError& e) {
       fmt::print(stderr, "{}\n", e.what());
       return kExitBadInput;
@@ -250,6 +257,7 @@ int scaling(const ScalingArgs& args) {
       return kExitRunFailed;
     }
   }
+  progress.finish();
   fmt::print("{}", table(results));
   if (args.out_dir.empty()) return kExitOk;
   try {
@@ -287,6 +295,7 @@ void add_scaling_command(CLI::App& app, int& status) {
   cmd->add_option("--reps", args->reps, "Warm calls per point, median reported (default 3)")
       ->check(CLI::Range(1, 100));
   cmd->add_flag("!--no-plot", args->plot, "Write the data and script but do not run gnuplot");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress line on stderr");
   cmd->callback([args, &status] { status = scaling(*args); });
 }
 

@@ -76,6 +76,19 @@ sleep 0.5; kill -INT $pid; wait $pid; rc=$?
 if [ $rc -eq 130 ] && grep -q "interrupted by SIGINT (Ctrl-C)" "$tmp/long.out"; then echo "ok: SIGINT -> 130"
 else echo "FAIL: SIGINT gave exit $rc"; cat "$tmp/long.out"; fail=1; fi
 expect 0 "incomplete" -- "$x" replay "$tmp/long.xtr" --no-verify
+if grep -q $'\r' "$tmp/long.out"; then echo "FAIL: a progress line reached a non-terminal stderr"; fail=1; fi
+
+# On a terminal (script(1) gives it one) a run past a second shows its progress
+# line; --quiet hides it.
+progress_of() {
+  script -qec "timeout -s INT 2.5 '$x' run $* -m '$m' -s '$tmp/long.toml'" /dev/null > "$tmp/tty.out" 2>&1
+}
+progress_of
+if grep -q "run: .* us simulated, [0-9]* calls" "$tmp/tty.out"; then echo "ok: progress line on a terminal"
+else echo "FAIL: no progress line on a terminal"; cat -v "$tmp/tty.out" | tail -5; fail=1; fi
+progress_of --quiet
+if grep -q "us simulated" "$tmp/tty.out"; then echo "FAIL: --quiet still drew progress"; fail=1
+else echo "ok: --quiet hides the progress line"; fi
 
 [ $fail -eq 0 ] && echo "all CLI checks passed"
 exit $fail
