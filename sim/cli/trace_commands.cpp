@@ -99,7 +99,7 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   }
   fmt::print("re-timed {} on {} ({} workload, profile {})\n", args.trace, machine_config.name,
              workload.exact ? "exact" : "approximate", smp::to_string(result.profile));
-  for (const std::string& note : workload.notes) fmt::print("  note: {}\n", note);
+  for (const std::string& note : workload.notes) fmt::print("  note: {}\n", text::printable(note));
   if (!args.output.empty()) {
     try {
       trace::write_trace(args.output, result.trace, result.header,
@@ -173,7 +173,7 @@ int replay(const ReplayArgs& args) {
   }
   fmt::print("\nverify: {} violation(s)\n", violations.size());
   for (std::size_t i = 0; i < violations.size() && i < args.max_violations; ++i) {
-    fmt::print("  {}\n", replay::to_string(violations[i]));
+    fmt::print("  {}\n", text::printable(replay::to_string(violations[i])));
   }
   if (violations.size() > args.max_violations) {
     fmt::print("  ... {} more\n", violations.size() - args.max_violations);
