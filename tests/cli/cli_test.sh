@@ -60,6 +60,11 @@ expect 2 "is the input" -- "$x" run -m "$tmp/m.toml" -s "$s" --trace "$tmp/m-lin
 [ "$(md5sum < "$tmp/m.toml")" = "$before" ] || { echo "FAIL: the machine config was overwritten"; fail=1; }
 expect 2 "not a regular file|Not a regular file" -- "$x" run -m /dev/zero -s "$s"
 expect 2 "stuck-timeout-ms" -- "$x" run -m "$m" -s "$s" --stuck-timeout-ms nan
+expect 2 "stuck-timeout-ms" -- "$x" run -m "$m" -s "$s" --stuck-timeout-ms inf
+# More CPUs than the simulator models: refused at [topology] (not an internal error).
+sed -e 's/^cores_per_socket = .*/cores_per_socket = 1024/' -e 's/^mode = "xapic"/mode = "x2apic"/' "$m" > "$tmp/big.toml"
+expect 2 "big.toml:[0-9]+:[0-9]+: error: the topology has [0-9]+ logical CPUs, more than the simulator's 1024" -- "$x" run -m "$tmp/big.toml" -s "$s"
+expect 2 "not a directory" -- "$x" scaling -m "$m" --out-dir "$m"
 
 # SIGINT mid-run: a one-line message, exit 130, and a partial trace marked incomplete that replays.
 cat > "$tmp/long.toml" <<'TOML'
