@@ -59,7 +59,7 @@ Core::Core(const machine::MachineConfig& config, Options options)
   for (int i = 0; i < n; ++i) cpus_[static_cast<std::size_t>(i)].id = i;
   online_ = Mask::first_n(n);
   stuck_timeout_ = static_cast<Cycles>(std::llround(options_.stuck_timeout_ns * config_.ghz));
-  limit_ = options_.time_limit != 0 ? options_.time_limit : engine::kForever;
+  limit_ = options_.time_limit != 0 ? std::min(options_.time_limit, kEndOfTime) : kEndOfTime;
 
   const auto& apic = config_.apic;
   policy_.mode = apic.mode == machine::ApicMode::X2Apic ? xcall::x86::ApicMode::X2Apic

@@ -64,6 +64,12 @@ enum class Cond : std::uint8_t { All, None, Odd, Even, Node0, NotSelf };
 std::string_view to_string(Cond c);
 std::optional<Cond> cond_from_name(std::string_view name);
 
+// Simulated time ends here (2^62 cycles: 29 years at 5 GHz): nothing happens
+// after it, as if it were every run's time limit, so no clock arithmetic can
+// wrap however long a (hostile) workload's compute phases, function costs or
+// idle deadlines are.
+inline constexpr Cycles kEndOfTime = Cycles{1} << 62;
+
 struct Options {
   Profile profile = Profile::Seed;
   // CONFIG_CSD_LOCK_WAIT_DEBUG + csdlock_debug=1 (SEM-28..30): the library

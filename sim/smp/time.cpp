@@ -188,9 +188,10 @@ void Core::compute(CpuState& c, Cycles cycles) {
   for (;;) {
     boundary(c);
     if (left == 0) return;
-    // Saturating: a phase past the end of time (a hostile or corrupt
-    // workload's 2^64-cycle compute) ends there instead of wrapping the clock.
-    const Cycles end = left > kLastCycle - c.now ? kLastCycle : c.now + left;
+    // Saturating at the end of time (a hostile or corrupt workload's
+    // 2^64-cycle compute): past the limit, so the run ends instead of the
+    // clock wrapping.
+    const Cycles end = left > kEndOfTime - c.now ? kEndOfTime + 1 : c.now + left;
     // Nothing can interrupt it (IF=0, or no event before its end): run through.
     if (c.irqs_off || can_run_inline_until(end)) {
       c.now = end;
