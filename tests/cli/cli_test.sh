@@ -95,5 +95,12 @@ progress_of --quiet
 if grep -q "us simulated" "$tmp/tty.out"; then echo "FAIL: --quiet still drew progress"; fail=1
 else echo "ok: --quiet hides the progress line"; fi
 
+# Fixed fuzz findings stay fixed: re-timing each is never an internal error.
+for f in "$(dirname "$0")"/../fuzz/findings/*.xtr; do
+  "$x" replay "$f" --machine "$configs/machines/qemu.toml" >"$tmp/finding.out" 2>&1; rc=$?
+  if [ $rc -le 3 ] && ! grep -q "internal error" "$tmp/finding.out"; then echo "ok: $(basename "$f") -> $rc"
+  else echo "FAIL: $(basename "$f") -> exit $rc"; tail -3 "$tmp/finding.out"; fail=1; fi
+done
+
 [ $fail -eq 0 ] && echo "all CLI checks passed"
 exit $fail
