@@ -7,7 +7,7 @@
 
 #include <cerrno>
 #include <fstream>
-#include <iterator>
+#include <sstream>
 #include <vector>
 
 #include "sim/text/text.hpp"
@@ -70,7 +70,9 @@ void run(const fs::path& script) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   std::ifstream in(log);
-  std::string output(std::istreambuf_iterator<char>(in), {});
+  std::ostringstream text;  // (an istreambuf_iterator range trips GCC 12's -Wnull-dereference)
+  if (in) text << in.rdbuf();
+  std::string output = text.str();
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
   throw PlotError("gnuplot failed on " + text::printable(script.string()) + ": " +
                   text::printable(output));
