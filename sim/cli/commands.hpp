@@ -18,6 +18,7 @@ void add_run_command(CLI::App& app, int& status);
 void add_trace_commands(CLI::App& app, int& status);  // replay, export, import-ftrace
 void add_validate_command(CLI::App& app, int& status);
 void add_scaling_command(CLI::App& app, int& status);
+void add_sweep_command(CLI::App& app, int& status);   // grids of simulations
 void add_launch_command(CLI::App& app, int& status);  // the guest under QEMU
 
 }  // namespace xcallsim::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   xcallsim::cli::add_trace_commands(app, status);
   xcallsim::cli::add_validate_command(app, status);
   xcallsim::cli::add_scaling_command(app, status);
+  xcallsim::cli::add_sweep_command(app, status);
   xcallsim::cli::add_launch_command(app, status);
   // CLI11 reports an unknown verb as "a subcommand is required": name it instead.
   if (argc > 1 && argv[1][0] != '-') {

@@ -1,0 +1,185 @@
+// `xcallsim sweep SPEC.toml`: every point of a sweep file on every core; one
+// CSV row per point in grid order, a markdown table on stdout.
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "sim/cli/commands.hpp"
+#include "sim/cli/session.hpp"
+#include "sim/config/config.hpp"
+#include "sim/sweep/sweep.hpp"
+#include "sim/text/text.hpp"
+
+namespace xcallsim::cli {
+namespace {
+
+struct SweepArgs {
+  std::string spec;
+  std::string out;  // CSV
+  unsigned jobs = 0;
+  bool resume = false;
+  bool quiet = false;
+};
+
+// The rows a killed run already wrote: the longest prefix of complete lines
+// that are the grid's first points, under the same header.
+std::vector<std::string> resumable(const std::string& path, const sweep::Spec& spec,
+                                   const std::vector<sweep::Point>& grid, std::string& problem) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string all = text.str();
+  std::vector<std::string> lines;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t end = all.find('\n', at);
+    if (end == std::string::npos) break;  // an unfinished last line is dropped
+    lines.push_back(all.substr(at, end - at + 1));
+    at = end + 1;
+  }
+  if (lines.empty()) return {};
+  if (lines.front() != sweep::csv_header(spec)) {
+    problem = "its header is not this sweep's columns";
+    return {};
+  }
+  std::vector<std::string> rows;
+  for (std::size_t i = 1; i < lines.size() && i - 1 < grid.size(); ++i) {
+    std::string prefix;
+    for (const std::string& c : sweep::point_cells(grid[i - 1])) prefix += c + ",";
+    if (lines[i].rfind(prefix, 0) != 0) break;  // not the point this line should hold
+    rows.push_back(lines[i]);
+  }
+  return rows;
+}
+
+int run_sweep(const SweepArgs& args) {
+  sweep::Spec spec;
+  try {
+    spec = sweep::load_spec(args.spec);
+  } catch (const config::ConfigError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  if (!args.out.empty()) {
+    if (std::string e = overwrites_input(args.out, {args.spec}); !e.empty()) {
+      fmt::print(stderr, "xcallsim sweep: --out: {}\n", e);
+      return kExitBadInput;
+    }
+  }
+  const std::vector<sweep::Point> grid = sweep::points(spec);
+  std::vector<std::string> done;
+  if (args.resume && !args.out.empty()) {
+    std::string problem;
+    done = resumable(args.out, spec, grid, problem);
+    if (!problem.empty()) {
+      fmt::print(stderr, "xcallsim sweep: --resume: {}: {}; fix: remove it or drop --resume\n",
+                 args.out, problem);
+      return kExitBadInput;
+    }
+  }
+
+  std::ofstream csv;
+  if (!args.out.empty()) {
+    csv.open(args.out, std::ios::binary | std::ios::trunc);
+    if (!csv) {
+      fmt::print(stderr, "xcallsim sweep: {}: cannot write; fix: name a writable file\n", args.out);
+      return kExitBadInput;
+    }
+    csv << sweep::csv_header(spec);
+    for (const std::string& line : done) csv << line;
+    csv.flush();
+  }
+
+  // Workers take points in grid order; results are written in grid order as
+  // soon as the next one is ready, so a killed sweep leaves a clean prefix.
+  std::vector<std::optional<sweep::Row>> results(grid.size());
+  std::mutex m;
+  std::condition_variable ready;
+  std::atomic<std::size_t> next{done.size()};
+  Interruption interruption;
+  const unsigned jobs =
+      args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < jobs; ++w) {
+    workers.emplace_back([&] {
+      for (std::size_t i; !interruption.requested() && (i = next.fetch_add(1)) < grid.size();) {
+        sweep::Row row = sweep::run_point(spec, grid[i]);
+        const std::lock_guard lock(m);
+        results[i] = std::move(row);
+        ready.notify_all();
+      }
+    });
+  }
+
+  Progress progress("sweep", args.quiet);
+  std::size_t failed = 0;
+  std::vector<sweep::Row> rows;
+  for (std::size_t i = done.size(); i < grid.size(); ++i) {
+    std::unique_lock lock(m);
+    ready.wait(lock, [&] { return results[i].has_value() || interruption.requested(); });
+    if (!results[i]) break;  // interrupted before this point ran
+    const sweep::Row& row = *results[i];
+    lock.unlock();
+    if (row.failed) {
+      ++failed;
+      fmt::print(stderr, "xcallsim sweep: point {} ({}) failed: {}\n", i + 1,
+                 text::printable(fmt::format("{}", fmt::join(sweep::point_cells(row.point), ", "))),
+                 text::printable(row.error));
+    }
+    if (csv.is_open()) {
+      csv << sweep::csv_line(spec, row);
+      csv.flush();
+    }
+    rows.push_back(row);
+    progress.update(fmt::format("{}/{} points", i + 1, grid.size()), i + 1, grid.size());
+  }
+  for (auto& t : workers) t.join();
+  progress.finish();
+  if (csv.is_open()) csv.close();
+  fmt::print("{}", sweep::markdown(spec, rows));
+  if (!args.out.empty())
+    fmt::print("\nwrote {} ({} points{})\n", args.out, done.size() + rows.size(),
+               done.empty() ? "" : fmt::format(", {} kept from the earlier run", done.size()));
+  if (interruption.requested()) {
+    fmt::print(stderr, "xcallsim sweep: {}; {} of {} points done (--resume goes on)\n",
+               interruption.describe(), done.size() + rows.size(), grid.size());
+    return interruption.exit_status();
+  }
+  if (failed > 0) {
+    fmt::print(stderr, "xcallsim sweep: {} of {} points failed\n", failed, grid.size());
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, int& status) {
+  auto args = std::make_shared<SweepArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "sweep",
+      "Run a grid of independent simulations (machines x scenarios x profiles x send modes x "
+      "seeds) from a sweep file on every core; CSV per point, markdown table on stdout "
+      "(docs/sweep-format.md).");
+  cmd->add_option("spec", args->spec, "Sweep file (TOML), e.g. configs/sweeps/fanout-modes.toml")
+      ->required()
+      ->check(RegularFile);
+  cmd->add_option("-o,--out", args->out, "Write one CSV row per point to FILE");
+  cmd->add_option("-j,--jobs", args->jobs, "Points run in parallel (default: every core)")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_flag("--resume", args->resume,
+                "Keep the rows --out already holds (a killed sweep) and run the rest")
+      ->needs("--out");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress line on stderr");
+  cmd->callback([args, &status] { status = run_sweep(*args); });
+}
+
+}  // namespace xcallsim::cli

@@ -1,0 +1,156 @@
+// Reading a sweep file (docs/sweep-format.md).
+#include <fmt/format.h>
+
+#include <array>
+#include <set>
+
+#include "sim/config/config.hpp"
+#include "sim/sweep/sweep.hpp"
+
+namespace xcallsim::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct MetricName {
+  std::string_view name;
+  Metric metric;
+  bool per_call;
+};
+constexpr std::array<MetricName, 17> kMetrics{{
+    {"calls", Metric::Calls, false},
+    {"unreturned", Metric::Unreturned, false},
+    {"sim_cycles", Metric::SimCycles, false},
+    {"sim_us", Metric::SimUs, false},
+    {"ipis_delivered", Metric::IpisDelivered, false},
+    {"irqs_handled", Metric::IrqsHandled, false},
+    {"warnings", Metric::Warnings, false},
+    {"count", Metric::Count, true},
+    {"p50_ns", Metric::P50Ns, true},
+    {"p99_ns", Metric::P99Ns, true},
+    {"max_ns", Metric::MaxNs, true},
+    {"p50_cycles", Metric::P50Cycles, true},
+    {"p99_cycles", Metric::P99Cycles, true},
+    {"ipis", Metric::Ipis, true},
+    {"icr_writes", Metric::IcrWrites, true},
+    {"avoided", Metric::Avoided, true},
+    {"host_ms", Metric::HostMs, false},
+}};
+
+constexpr std::array<config::Choice<SendMode>, 4> kSendModes{{
+    {"preset", SendMode::Preset},
+    {"xapic-physical", SendMode::XApicPhysical},
+    {"x2apic-cluster", SendMode::X2ApicCluster},
+    {"x2apic-physical", SendMode::X2ApicPhysical},
+}};
+
+// A file named in the spec: relative to the spec's own folder.
+std::vector<std::string> files(config::Table& root, std::string_view key, const fs::path& base) {
+  config::Array list = root.required_array(key);
+  if (list.size() == 0) root.fail(key, fmt::format("`{}` is empty", key), "name at least one file");
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string name = list.string_at(i);
+    const fs::path path = fs::path(name).is_absolute() ? fs::path(name) : base / name;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+      list.fail_at(i, fmt::format("`{}` names no file: {}", key, path.string()),
+                   "give a path relative to the sweep file's folder, or an absolute one");
+    if (!seen.insert(name).second)
+      list.fail_at(i, fmt::format("`{}` names {} twice", key, name), "list each file once");
+    out.push_back(path.lexically_normal().string());
+  }
+  return out;
+}
+
+Column read_column(config::Table t) {
+  Column c;
+  std::array<std::string_view, kMetrics.size()> names{};
+  for (std::size_t i = 0; i < kMetrics.size(); ++i) names[i] = kMetrics[i].name;
+  const MetricName& m = kMetrics[t.required_choice("metric", names)];
+  c.metric = m.metric;
+  c.call = t.optional_string("call").value_or("");
+  if (m.per_call && c.call.empty())
+    t.fail("call", fmt::format("metric `{}` is per call kind", m.name),
+           "add call = \"smp_xcall SYNC\" (a row label of the summary)");
+  if (!m.per_call && !c.call.empty())
+    t.fail("call", fmt::format("metric `{}` is not per call kind", m.name), "remove `call`");
+  c.header = t.optional_string("header").value_or(
+      c.call.empty() ? std::string(m.name) : fmt::format("{} {}", m.name, c.call));
+  t.finish();
+  return c;
+}
+
+Spec read_spec(config::Table root, const fs::path& base_dir) {
+  Spec spec;
+  spec.source = root.source();
+  spec.name = root.required_string("name");
+  spec.machines = files(root, "machines", base_dir);
+  spec.scenarios = files(root, "scenarios", base_dir);
+  spec.profiles = {std::nullopt};
+  if (auto list = root.optional_array("profiles")) {
+    spec.profiles.clear();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = list->string_at(i);
+      if (p == "scenario")
+        spec.profiles.push_back(std::nullopt);
+      else if (p == "seed")
+        spec.profiles.push_back(smp::Profile::Seed);
+      else if (p == "upstream")
+        spec.profiles.push_back(smp::Profile::Upstream);
+      else
+        list->fail_at(i, fmt::format("profile \"{}\" is not known", p),
+                      "use \"seed\", \"upstream\" or \"scenario\" (the scenario's own)");
+    }
+  }
+  spec.send_modes = {SendMode::Preset};
+  if (auto list = root.optional_array("send_modes")) {
+    spec.send_modes.clear();
+    std::array<std::string_view, kSendModes.size()> names{};
+    for (std::size_t i = 0; i < kSendModes.size(); ++i) names[i] = kSendModes[i].name;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string m = list->string_at(i);
+      std::size_t k = 0;
+      while (k < names.size() && names[k] != m) ++k;
+      if (k == names.size())
+        list->fail_at(i, fmt::format("send mode \"{}\" is not known", m),
+                      "use preset, xapic-physical, x2apic-cluster or x2apic-physical");
+      spec.send_modes.push_back(kSendModes[k].value);
+    }
+  }
+  spec.seeds = {std::nullopt};
+  if (root.contains("seeds")) {
+    spec.seeds.clear();
+    for (const std::int64_t s : root.required_int_array("seeds", {0, INT64_MAX}))
+      spec.seeds.push_back(static_cast<std::uint64_t>(s));
+  }
+  spec.time_limit =
+      static_cast<std::uint64_t>(root.optional_int("time_limit", {0, INT64_MAX}).value_or(0));
+  config::Array columns = root.required_array("column");
+  if (columns.size() == 0)
+    root.fail("column", "no [[column]]", "add [[column]] tables: metric = \"p50_ns\", ...");
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    spec.columns.push_back(read_column(columns.table_at(i)));
+  root.finish();
+  return spec;
+}
+
+}  // namespace
+
+Spec parse_spec(std::string_view toml_text, std::string_view source_name,
+                const fs::path& base_dir) {
+  return read_spec(config::Document::parse(toml_text, source_name).root(), base_dir);
+}
+
+Spec load_spec(const fs::path& file) {
+  return read_spec(config::Document::load(file).root(), fs::absolute(file).parent_path());
+}
+
+std::string_view to_string(SendMode mode) {
+  for (const auto& c : kSendModes)
+    if (c.value == mode) return c.name;
+  return "?";
+}
+
+}  // namespace xcallsim::sweep
