@@ -13,7 +13,11 @@ int main(int argc, char** argv) {
       "xcallsim: simulate cross-CPU calls (smp_xcall) and the IPIs that carry them on a "
       "deterministic model of an SMP machine."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "xcallsim " XCALLSIM_VERSION "");
+#ifdef XCALLSIM_HAVE_MPI
+  app.set_version_flag("--version", "xcallsim " XCALLSIM_VERSION " (sweep over MPI ranks: yes)");
+#else
+  app.set_version_flag("--version", "xcallsim " XCALLSIM_VERSION " (sweep over MPI ranks: no)");
+#endif
   int status = xcallsim::cli::kExitOk;
   xcallsim::cli::add_run_command(app, status);
   xcallsim::cli::add_trace_commands(app, status);

@@ -4,15 +4,18 @@
 #include <fmt/ranges.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/session.hpp"
+#include "sim/cli/sweep_ranks.hpp"
 #include "sim/config/config.hpp"
 #include "sim/sweep/sweep.hpp"
 #include "sim/text/text.hpp"
@@ -60,13 +63,17 @@ std::vector<std::string> resumable(const std::string& path, const sweep::Spec& s
   return rows;
 }
 
-int run_sweep(const SweepArgs& args) {
+int run_sweep(const SweepArgs& args, const std::optional<MpiWorld>& world) {
   sweep::Spec spec;
   try {
     spec = sweep::load_spec(args.spec);
   } catch (const config::ConfigError& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    if (!world || world->rank == 0) fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
+  }
+  if (world && world->rank > 0) {  // every rank read the same file; rank 0 writes
+    serve_points(spec, sweep::points(spec));
+    return kExitOk;
   }
   if (!args.out.empty()) {
     if (std::string e = overwrites_input(args.out, {args.spec}); !e.empty()) {
@@ -105,15 +112,28 @@ int run_sweep(const SweepArgs& args) {
   std::condition_variable ready;
   std::atomic<std::size_t> next{done.size()};
   Interruption interruption;
-  const unsigned jobs =
-      args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // Under MPI each rank is one worker unless told otherwise (K ranks on K cores).
+  const unsigned jobs = args.jobs != 0 ? args.jobs
+                        : world        ? 1u
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  std::optional<Coordinator> coordinator;
+  if (world && world->size > 1) coordinator.emplace(*world);
+  const auto next_point = [&]() -> std::optional<std::size_t> {
+    if (interruption.requested()) return std::nullopt;
+    const std::size_t i = next.fetch_add(1);
+    return i < grid.size() ? std::optional<std::size_t>(i) : std::nullopt;
+  };
+  const auto store_row = [&](sweep::Row row) {
+    const std::size_t i = row.point.index;
+    row.point = grid[i];
+    const std::lock_guard lock(m);
+    results[i] = std::move(row);
+  };
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < jobs; ++w) {
     workers.emplace_back([&] {
-      for (std::size_t i; !interruption.requested() && (i = next.fetch_add(1)) < grid.size();) {
-        sweep::Row row = sweep::run_point(spec, grid[i]);
-        const std::lock_guard lock(m);
-        results[i] = std::move(row);
+      while (const std::optional<std::size_t> i = next_point()) {
+        store_row(sweep::run_point(spec, grid[*i]));
         ready.notify_all();
       }
     });
@@ -124,7 +144,17 @@ int run_sweep(const SweepArgs& args) {
   std::vector<sweep::Row> rows;
   for (std::size_t i = done.size(); i < grid.size(); ++i) {
     std::unique_lock lock(m);
-    ready.wait(lock, [&] { return results[i].has_value() || interruption.requested(); });
+    while (!results[i].has_value() && !interruption.requested()) {
+      if (!coordinator) {
+        ready.wait(lock);
+        continue;
+      }
+      // Rank 0's own thread serves the other ranks between its waits.
+      lock.unlock();
+      const bool served = coordinator->poll(next_point, store_row);
+      lock.lock();
+      if (!served) ready.wait_for(lock, std::chrono::milliseconds(1));
+    }
     if (!results[i]) break;  // interrupted before this point ran
     const sweep::Row& row = *results[i];
     lock.unlock();
@@ -142,12 +172,17 @@ int run_sweep(const SweepArgs& args) {
     progress.update(fmt::format("{}/{} points", i + 1, grid.size()), i + 1, grid.size());
   }
   for (auto& t : workers) t.join();
+  // Every other rank asks once more after its last point: tell each to stop.
+  while (coordinator && !coordinator->all_stopped())
+    if (!coordinator->poll(next_point, store_row))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   progress.finish();
   if (csv.is_open()) csv.close();
   fmt::print("{}", sweep::markdown(spec, rows));
   if (!args.out.empty())
-    fmt::print("\nwrote {} ({} points{})\n", args.out, done.size() + rows.size(),
-               done.empty() ? "" : fmt::format(", {} kept from the earlier run", done.size()));
+    fmt::print("\nwrote {} ({} points{}{})\n", args.out, done.size() + rows.size(),
+               done.empty() ? "" : fmt::format(", {} kept from the earlier run", done.size()),
+               coordinator ? fmt::format(", spread over {} MPI ranks", world->size) : "");
   if (interruption.requested()) {
     fmt::print(stderr, "xcallsim sweep: {}; {} of {} points done (--resume goes on)\n",
                interruption.describe(), done.size() + rows.size(), grid.size());
@@ -179,7 +214,11 @@ void add_sweep_command(CLI::App& app, int& status) {
                 "Keep the rows --out already holds (a killed sweep) and run the rest")
       ->needs("--out");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress line on stderr");
-  cmd->callback([args, &status] { status = run_sweep(*args); });
+  cmd->callback([args, &status] {
+    const std::optional<MpiWorld> world = mpi_world();
+    status = run_sweep(*args, world);
+    mpi_finish();
+  });
 }
 
 }  // namespace xcallsim::cli

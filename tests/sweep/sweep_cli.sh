@@ -11,6 +11,15 @@ expect 0 "wrote .*a.csv \(48 points\)" -- "$x" sweep "$spec" -o "$tmp/a.csv" -j 
 expect 0 "wrote .*b.csv \(48 points\)" -- "$x" sweep "$spec" -o "$tmp/b.csv" -j 2 -q
 cmp -s "$tmp/a.csv" "$tmp/b.csv" && echo "ok: --jobs 1 and 2 give the same bytes" || { echo "FAIL: -j1 != -j2"; fail=1; }
 
+# Over MPI ranks (when built with Open MPI): the same bytes as one process.
+if "$x" --version | grep -q "MPI ranks: yes" && command -v mpirun >/dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # CI runs as root
+  expect 0 "spread over 2 MPI ranks" -- mpirun --oversubscribe -n 2 "$x" sweep "$spec" -o "$tmp/m.csv" -q
+  cmp -s "$tmp/a.csv" "$tmp/m.csv" && echo "ok: 2 MPI ranks give the same bytes" || { echo "FAIL: MPI output differs"; fail=1; }
+else
+  echo "FAIL: xcallsim was built without MPI or mpirun is missing (configs/debian-packages.txt has both)"; fail=1
+fi
+
 # A sweep killed mid-run (SIGKILL: no chance to clean up), then resumed.
 "$x" sweep "$spec" -o "$tmp/c.csv" -j 1 -q >/dev/null 2>&1 &
 pid=$!
