@@ -35,10 +35,10 @@ class Record {
     put(p + 8, static_cast<uint16_t>(kind), 2);
     put(p + 10, cpu, 2);
     put(p + 12, call, 4);
-    put(p + 16, a, 4);
-    put(p + 20, b, 4);
-    put(p + 24, c, 4);
-    put(p + 28, d, 4);
+    put(p + 16, a_, 4);
+    put(p + 20, b_, 4);
+    put(p + 24, c_, 4);
+    put(p + 28, d_, 4);
   }
   static constexpr Record decode(const unsigned char* p) {
     return Record(get(p, 8), static_cast<Kind>(get(p + 8, 2)),
@@ -49,15 +49,13 @@ class Record {
 
   friend constexpr bool operator==(const Record&, const Record&) = default;
 
-  // TRANSITION (public until every module reads records through Typed).
-  constexpr Record(uint64_t t, Kind k, uint16_t on, uint32_t id, uint32_t pa = 0, uint32_t pb = 0,
-                   uint32_t pc = 0, uint32_t pd = 0)
-      : time(t), kind(k), cpu(on), call(id), a(pa), b(pb), c(pc), d(pd) {}
-  uint32_t a = 0, b = 0, c = 0, d = 0;
-
  private:
   template <Kind>
   friend struct Typed;
+
+  constexpr Record(uint64_t t, Kind k, uint16_t on, uint32_t id, uint32_t a, uint32_t b, uint32_t c,
+                   uint32_t d)
+      : time(t), kind(k), cpu(on), call(id), a_(a), b_(b), c_(c), d_(d) {}
 
   // 64-bit values span two words: bits 0..31 in the first, 32..63 in the next.
   static constexpr uint32_t lo32(uint64_t v) { return static_cast<uint32_t>(v); }
@@ -72,6 +70,8 @@ class Record {
     for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
     return v;
   }
+
+  uint32_t a_ = 0, b_ = 0, c_ = 0, d_ = 0;  // per kind: read and written through Typed<kind>
 };
 static_assert(sizeof(Record) == 32, "trace records are a 32-byte wire format");
 

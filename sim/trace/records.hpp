@@ -1,7 +1,8 @@
 // Contract: the typed view of every trace record kind. For each trace::Kind
 // X there is a struct trace::X (= Typed<Kind::X>) with the record's head
 // (time, cpu, call) and the kind's own fields, named and typed (enums of
-// kinds.hpp, bools, 64-bit values whole), and
+// kinds.hpp, bools, 64-bit values whole), every one 0 unless set (ids too:
+// write kNone / kNoFunc yourself), and
 //   Record to_record() const        the 32-byte record, fields in their wire places
 //   static X from(const Record& r)  the fields of r; precondition r.kind == X::kind
 // from(to_record()) gives the struct back; to_record(from(r)) gives r back

@@ -27,11 +27,11 @@ struct Typed<Kind::IpiSend> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .target = r.a & ~kMaskTarget,
-            .target_is_mask = (r.a & kMaskTarget) != 0,
-            .vector = r.b,
-            .how = static_cast<SendHow>(r.c),
-            .icr_writes = r.d};
+            .target = r.a_ & ~kMaskTarget,
+            .target_is_mask = (r.a_ & kMaskTarget) != 0,
+            .vector = r.b_,
+            .how = static_cast<SendHow>(r.c_),
+            .icr_writes = r.d_};
   }
 };
 
@@ -47,7 +47,7 @@ requires(K == Kind::IpiDeliver || K == Kind::IrrCoalesced) struct Typed<K> {
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, vector, sender, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .vector = r.a, .sender = r.b};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .vector = r.a_, .sender = r.b_};
   }
 };
 
@@ -62,7 +62,7 @@ requires(K == Kind::IrqEntry || K == Kind::IrqExit || K == Kind::Eoi) struct Typ
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, vector, 0, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .vector = r.a};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .vector = r.a_};
   }
 };
 
@@ -78,7 +78,7 @@ struct Typed<Kind::ApicError> {
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, esr, status, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .esr = r.a, .status = r.b};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .esr = r.a_, .status = r.b_};
   }
 };
 
@@ -101,10 +101,10 @@ struct Typed<Kind::IcrWrite> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .icr_lo = r.a,
-            .icr_hi = r.b,
-            .messages = r.c,
-            .while_busy = r.d != 0};
+            .icr_lo = r.a_,
+            .icr_hi = r.b_,
+            .messages = r.c_,
+            .while_busy = r.d_ != 0};
   }
 };
 
@@ -119,7 +119,7 @@ struct Typed<Kind::IcrBusyWait> {
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, cycles, 0, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .cycles = r.a};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .cycles = r.a_};
   }
 };
 

@@ -17,7 +17,7 @@ struct Typed<Kind::XcallIssue> {
   uint32_t flags = 0;   // b: the flags argument (csd type in bits 0x30)
   uint32_t target = 0;  // c: target cpu (XCALL_ALL as int32), or a mask id if target_is_mask
   bool target_is_mask = false;  // d bit 31 (kMaskTarget)
-  uint32_t func = kNoFunc;      // d bits 0..30: func id, kNoFunc if not a registered function
+  uint32_t func = 0;            // d bits 0..30: func id, kNoFunc if not a registered function
 
   constexpr Record to_record() const {
     const uint32_t d = (func & ~kMaskTarget) | (target_is_mask ? kMaskTarget : 0);
@@ -27,11 +27,11 @@ struct Typed<Kind::XcallIssue> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .api = static_cast<Api>(r.a),
-            .flags = r.b,
-            .target = r.c,
-            .target_is_mask = (r.d & kMaskTarget) != 0,
-            .func = r.d & ~kMaskTarget};
+            .api = static_cast<Api>(r.a_),
+            .flags = r.b_,
+            .target = r.c_,
+            .target_is_mask = (r.d_ & kMaskTarget) != 0,
+            .func = r.d_ & ~kMaskTarget};
   }
 };
 
@@ -53,8 +53,8 @@ struct Typed<Kind::XcallReturn> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .ret = static_cast<int32_t>(r.a),
-            .api = static_cast<Api>(r.b)};
+            .ret = static_cast<int32_t>(r.a_),
+            .api = static_cast<Api>(r.b_)};
   }
 };
 
@@ -78,9 +78,9 @@ struct Typed<Kind::XcallArgs> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .cond = static_cast<Cond>(r.a),
-            .has_slot = r.b != 0,
-            .slot = r.b != 0 ? r.b - 1 : 0};
+            .cond = static_cast<Cond>(r.a_),
+            .has_slot = r.b_ != 0,
+            .slot = r.b_ != 0 ? r.b_ - 1 : 0};
   }
 };
 
@@ -92,7 +92,7 @@ struct Typed<Kind::CsdQueue> {
   uint16_t cpu = 0;
   uint32_t call = 0;
   uint32_t target = 0;            // a: target cpu
-  uint32_t csd = kNone;           // b: csd id
+  uint32_t csd = 0;               // b: csd id
   CsdType type = CsdType::Async;  // c
   bool queue_was_empty = false;   // d: an IPI follows
 
@@ -104,10 +104,10 @@ struct Typed<Kind::CsdQueue> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .target = r.a,
-            .csd = r.b,
-            .type = static_cast<CsdType>(r.c),
-            .queue_was_empty = r.d != 0};
+            .target = r.a_,
+            .csd = r.b_,
+            .type = static_cast<CsdType>(r.c_),
+            .queue_was_empty = r.d_ != 0};
   }
 };
 
@@ -122,7 +122,7 @@ struct Typed<Kind::IpiElided> {
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, target, 0, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .target = r.a};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .target = r.a_};
   }
 };
 
@@ -133,10 +133,10 @@ struct Typed<Kind::FuncEntry> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  uint32_t func = kNone;  // a: func id
-  uint32_t csd = kNone;   // b: csd id
-  bool local = false;     // c: run locally by the caller
-  FuncSite site{};        // d
+  uint32_t func = 0;   // a: func id
+  uint32_t csd = 0;    // b: csd id
+  bool local = false;  // c: run locally by the caller
+  FuncSite site{};     // d
 
   constexpr Record to_record() const {
     return Record(time, kind, cpu, call, func, csd, local ? 1 : 0, static_cast<uint32_t>(site));
@@ -145,10 +145,10 @@ struct Typed<Kind::FuncEntry> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .func = r.a,
-            .csd = r.b,
-            .local = r.c != 0,
-            .site = static_cast<FuncSite>(r.d)};
+            .func = r.a_,
+            .csd = r.b_,
+            .local = r.c_ != 0,
+            .site = static_cast<FuncSite>(r.d_)};
   }
 };
 
@@ -159,12 +159,12 @@ struct Typed<Kind::FuncExit> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  uint32_t func = kNone;  // a: func id
-  uint32_t csd = kNone;   // b: csd id
+  uint32_t func = 0;  // a: func id
+  uint32_t csd = 0;   // b: csd id
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, func, csd, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .func = r.a, .csd = r.b};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .func = r.a_, .csd = r.b_};
   }
 };
 
@@ -175,11 +175,11 @@ struct Typed<Kind::CsdLock> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  uint32_t csd = kNone;  // a: csd id
+  uint32_t csd = 0;  // a: csd id
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, csd, 0, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .csd = r.a};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .csd = r.a_};
   }
 };
 
@@ -190,14 +190,14 @@ struct Typed<Kind::CsdUnlock> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  uint32_t csd = kNone;     // a: csd id
+  uint32_t csd = 0;         // a: csd id
   bool was_locked = false;  // b: the lock bit was set (false: the WARN case)
 
   constexpr Record to_record() const {
     return Record(time, kind, cpu, call, csd, was_locked ? 1 : 0, 0, 0);
   }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .csd = r.a, .was_locked = r.b != 0};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .csd = r.a_, .was_locked = r.b_ != 0};
   }
 };
 
@@ -208,12 +208,12 @@ requires(K == Kind::LockWaitBegin || K == Kind::LockWaitEnd) struct Typed<K> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  uint32_t csd = kNone;  // a: csd id
-  uint32_t target = 0;   // b: target cpu (node.dst if known)
+  uint32_t csd = 0;     // a: csd id
+  uint32_t target = 0;  // b: target cpu (node.dst if known)
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, csd, target, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .csd = r.a, .target = r.b};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .csd = r.a_, .target = r.b_};
   }
 };
 
@@ -234,8 +234,8 @@ requires(K == Kind::FlushBegin || K == Kind::FlushEnd) struct Typed<K> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .entries = r.a,
-            .source = static_cast<FlushSource>(r.b)};
+            .entries = r.a_,
+            .source = static_cast<FlushSource>(r.b_)};
   }
 };
 
@@ -246,9 +246,9 @@ struct Typed<Kind::Warning> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  WarningCode code{};     // a
-  uint32_t arg = 0;       // b: its argument (cpu id, Api, ...: xcall::Warning)
-  uint32_t func = kNone;  // c: func id
+  WarningCode code{};  // a
+  uint32_t arg = 0;    // b: its argument (cpu id, Api, ...: xcall::Warning)
+  uint32_t func = 0;   // c: func id
 
   constexpr Record to_record() const {
     return Record(time, kind, cpu, call, static_cast<uint32_t>(code), arg, func, 0);
@@ -257,9 +257,9 @@ struct Typed<Kind::Warning> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .code = static_cast<WarningCode>(r.a),
-            .arg = r.b,
-            .func = r.c};
+            .code = static_cast<WarningCode>(r.a_),
+            .arg = r.b_,
+            .func = r.c_};
   }
 };
 
@@ -270,9 +270,9 @@ struct Typed<Kind::StuckCall> {
   uint64_t time = 0;
   uint16_t cpu = 0;
   uint32_t call = 0;
-  uint32_t csd = kNone;    // a: csd id
+  uint32_t csd = 0;        // a: csd id
   uint32_t target = 0;     // b: target cpu
-  uint32_t func = kNone;   // c: func id
+  uint32_t func = 0;       // c: func id
   uint32_t waited_us = 0;  // d: saturated
 
   constexpr Record to_record() const {
@@ -282,10 +282,10 @@ struct Typed<Kind::StuckCall> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .csd = r.a,
-            .target = r.b,
-            .func = r.c,
-            .waited_us = r.d};
+            .csd = r.a_,
+            .target = r.b_,
+            .func = r.c_,
+            .waited_us = r.d_};
   }
 };
 

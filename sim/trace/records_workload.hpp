@@ -35,7 +35,7 @@ requires(K == Kind::Mark || K == Kind::SetTpr) struct Typed<K> {
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, value, 0, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .value = r.a};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .value = r.a_};
   }
 };
 
@@ -62,12 +62,12 @@ struct Typed<Kind::WorkloadInfo> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .poll_idle = (r.a & 1u) != 0,
-            .csd_lock_wait_debug = (r.a & 2u) != 0,
-            .stop_when_stuck = (r.a & 4u) != 0,
-            .private_slots = r.b,
-            .relax_cycles = r.c,
-            .stuck_timeout_us = r.d};
+            .poll_idle = (r.a_ & 1u) != 0,
+            .csd_lock_wait_debug = (r.a_ & 2u) != 0,
+            .stop_when_stuck = (r.a_ & 4u) != 0,
+            .private_slots = r.b_,
+            .relax_cycles = r.c_,
+            .stuck_timeout_us = r.d_};
   }
 };
 
@@ -88,8 +88,8 @@ struct Typed<Kind::FuncCost> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .func = r.a,
-            .cycles = Record::wide(r.b, r.c)};
+            .func = r.a_,
+            .cycles = Record::wide(r.b_, r.c_)};
   }
 };
 
@@ -112,9 +112,9 @@ struct Typed<Kind::VectorDef> {
     return {.time = r.time,
             .cpu = r.cpu,
             .call = r.call,
-            .vector = r.a,
-            .cycles = Record::wide(r.b, r.c),
-            .irqs_on = (r.d & 1u) != 0};
+            .vector = r.a_,
+            .cycles = Record::wide(r.b_, r.c_),
+            .irqs_on = (r.d_ & 1u) != 0};
   }
 };
 
@@ -131,7 +131,7 @@ struct Typed<Kind::Compute> {
     return Record(time, kind, cpu, call, Record::lo32(cycles), Record::hi32(cycles), 0, 0);
   }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .cycles = Record::wide(r.a, r.b)};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .cycles = Record::wide(r.a_, r.b_)};
   }
 };
 
@@ -148,7 +148,7 @@ struct Typed<Kind::IdleUntil> {
     return Record(time, kind, cpu, call, Record::lo32(until), Record::hi32(until), 0, 0);
   }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .until = Record::wide(r.a, r.b)};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .until = Record::wide(r.a_, r.b_)};
   }
 };
 
@@ -164,7 +164,7 @@ struct Typed<Kind::RawIpi> {
 
   constexpr Record to_record() const { return Record(time, kind, cpu, call, target, vector, 0, 0); }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .target = r.a, .vector = r.b};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .target = r.a_, .vector = r.b_};
   }
 };
 
@@ -182,7 +182,7 @@ struct Typed<Kind::PrivateBusy> {
     return Record(time, kind, cpu, call, slot, busy ? 1 : 0, 0, 0);
   }
   static constexpr Typed from(const Record& r) {
-    return {.time = r.time, .cpu = r.cpu, .call = r.call, .slot = r.a, .busy = r.b != 0};
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .slot = r.a_, .busy = r.b_ != 0};
   }
 };
 

@@ -169,7 +169,7 @@ struct Typed<kMaskDef> {
     return Record(0, kind, 0, id, index, count, Record::lo32(word), Record::hi32(word));
   }
   static constexpr Typed from(const Record& r) {
-    return {.id = r.call, .index = r.a, .count = r.b, .word = Record::wide(r.c, r.d)};
+    return {.id = r.call, .index = r.a_, .count = r.b_, .word = Record::wide(r.c_, r.d_)};
   }
 };
 
@@ -186,7 +186,7 @@ struct Typed<kFuncName> {
     return Record(0, kind, 0, id, chunk, len, Record::lo32(bytes), Record::hi32(bytes));
   }
   static constexpr Typed from(const Record& r) {
-    return {.id = r.call, .chunk = r.a, .len = r.b, .bytes = Record::wide(r.c, r.d)};
+    return {.id = r.call, .chunk = r.a_, .len = r.b_, .bytes = Record::wide(r.c_, r.d_)};
   }
 };
 
@@ -204,7 +204,7 @@ struct Typed<kEnd> {
     return Record(0, kind, 0, status, reason, Record::lo32(count), Record::hi32(count), crc);
   }
   static constexpr Typed from(const Record& r) {
-    return {.status = r.call, .reason = r.a, .count = Record::wide(r.b, r.c), .crc = r.d};
+    return {.status = r.call, .reason = r.a_, .count = Record::wide(r.b_, r.c_), .crc = r.d_};
   }
 };
 

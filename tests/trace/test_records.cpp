@@ -64,7 +64,8 @@ TEST_CASE("typed records: caller-side kinds in their wire places", "[unit]") {
   CHECK(issue.target == 4);
   CHECK(issue.target_is_mask);
   CHECK(issue.func == 7);
-  const auto no_func = round_trip(XcallIssue{.target = 0xFFFFFFFF}, {0, 0, 0xFFFFFFFF, kNoFunc});
+  const auto no_func =
+      round_trip(XcallIssue{.target = 0xFFFFFFFF, .func = kNoFunc}, {0, 0, 0xFFFFFFFF, kNoFunc});
   CHECK(no_func.func == kNoFunc);
   CHECK_FALSE(no_func.target_is_mask);
 

@@ -141,7 +141,8 @@ bool Importer::kprobe(const EventLine& ev) {
     if (field(args.body, "flags")) wait = (uint_field(args, "flags") & 1u) != 0;
     XcallIssue issue{.api = api,
                      .flags = static_cast<std::uint32_t>(wait ? CsdType::Sync : CsdType::Async),
-                     .target = kNone};
+                     .target = kNone,
+                     .func = kNoFunc};
     if (auto f = field(args.body, "func"); f && !symbol_name(*f).empty())
       issue.func = function_id(symbol_name(*f)) & ~kMaskTarget;
     if (auto mask = field(args.body, "mask"); mask && sender.many) {
