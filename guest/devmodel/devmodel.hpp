@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "sim/devmodel/shm_layout.hpp"
+#include "sim/trace/records.hpp"
 
 namespace guest::devmodel {
 
@@ -211,8 +212,10 @@ class DevmodelCpu {
   // The modelled LDR of `cpu` (x2APIC: the derived cluster << 16 | bit).
   uint32_t ldr_of(int cpu) const { return detail::load(&slot_of(cpu)->ldr); }
 
-  // One trace record (time = guest TSC), or counted as dropped if the ring is full.
-  void trace(uint16_t kind, uint32_t call, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  // One trace record (its time and cpu are replaced: time = guest TSC, cpu
+  // = 0, the ring says which), or counted as dropped if the ring is full.
+  // The entry is the record's wire bytes, stored as four 64-bit words.
+  void trace(::xcallsim::trace::Record record) {
     if (trace_head_ - detail::load(&ring_->tail) >= capacity_) {
       detail::store(&ring_->dropped, ring_->dropped + 1);
       return;
@@ -220,14 +223,14 @@ class DevmodelCpu {
     auto* e = reinterpret_cast<shm::TraceEntry*>(reinterpret_cast<uint8_t*>(ring_) +
                                                  shm::kRingHeaderSize) +
               (trace_head_ & (capacity_ - 1));
-    detail::store(&e->time, port_->now != nullptr ? port_->now() : uint64_t{0});
-    detail::store(&e->kind, kind);
-    detail::store(&e->cpu, uint16_t{0});
-    detail::store(&e->call, call);
-    detail::store(&e->a, a);
-    detail::store(&e->b, b);
-    detail::store(&e->c, c);
-    detail::store(&e->d, d);
+    record.time = port_->now != nullptr ? port_->now() : uint64_t{0};
+    record.cpu = 0;
+    unsigned char raw[shm::kTraceEntrySize];
+    record.encode(raw);
+    uint64_t words[shm::kTraceEntrySize / 8];
+    __builtin_memcpy(words, raw, sizeof raw);
+    auto* slot_words = reinterpret_cast<uint64_t*>(e);
+    for (unsigned i = 0; i < shm::kTraceEntrySize / 8; ++i) detail::store(&slot_words[i], words[i]);
     detail::publish(&ring_->head, ++trace_head_);
   }
 

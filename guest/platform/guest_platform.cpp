@@ -4,6 +4,7 @@
 #include "runtime/console.hpp"
 #include "runtime/lapic.hpp"
 #include "runtime/tsc.hpp"
+#include "sim/trace/xcall_map.hpp"  // send_how_of
 #include "trace/recorder.hpp"
 #include "xcall/platform/x86_send_policy.hpp"
 
@@ -54,9 +55,12 @@ uint32_t messages_of(uint32_t lo) {
   }
 }
 
-void perform(uint32_t target_field, uint8_t vector, xc::x86::SendHow how, const IcrBatch& batch) {
-  trace_emit(tk::Kind::IpiSend, target_field, vector, static_cast<uint32_t>(how),
-             static_cast<uint32_t>(batch.count));
+// `send` has the target (cpu, or the mask's bitmap); perform fills in the rest.
+void perform(tk::IpiSend send, uint8_t vector, xc::x86::SendHow how, const IcrBatch& batch) {
+  send.vector = vector;
+  send.how = tk::send_how_of(how);
+  send.icr_writes = static_cast<uint32_t>(batch.count);
+  trace_emit(send.to_record());
   const bool model = devmodel_enabled();
   for (int i = 0; i < batch.count; ++i) {
     const xc::x86::IcrWrite& w = batch.writes[i];
@@ -64,7 +68,8 @@ void perform(uint32_t target_field, uint8_t vector, xc::x86::SendHow how, const 
       devmodel_send(w.lo, w.hi);
       continue;
     }
-    trace_emit(tk::Kind::IcrWrite, w.lo, w.hi, messages_of(w.lo), 0);
+    trace_emit(
+        tk::IcrWrite{.icr_lo = w.lo, .icr_hi = w.hi, .messages = messages_of(w.lo)}.to_record());
     lapic_send(w.lo, w.hi, w.wait_icr_idle);
   }
 }
@@ -76,17 +81,17 @@ call_single_data_t g_private[kMaxCpus][abi::kPrivateSlots];
 
 void on_call_function_ipi(Frame& frame) {
   const auto vector = static_cast<uint32_t>(frame.vector);
-  trace_emit(tk::Kind::IrqEntry, vector);
+  trace_emit(tk::IrqEntry{.vector = vector}.to_record());
   // EOI first (SEM-33): a new IPI during the flush is not lost. Through the
   // device model it is the model's EOI (the model records it).
   if (devmodel_enabled()) {
     devmodel_eoi();
   } else {
     lapic_eoi();
-    trace_emit(tk::Kind::Eoi, vector);
+    trace_emit(tk::Eoi{.vector = vector}.to_record());
   }
   g_xcall.generic_smp_call_function_single_interrupt();
-  trace_emit(tk::Kind::IrqExit, vector);
+  trace_emit(tk::IrqExit{.vector = vector}.to_record());
 }
 
 }  // namespace
@@ -116,7 +121,8 @@ void GuestPlatform::arch_send_call_function_single_ipi(int cpu) {
   IcrBatch batch;
   const auto how = xc::x86::send_ipi_single<max_cpus>(
       policy(), cpu, xc::x86::CALL_FUNCTION_SINGLE_VECTOR, ApicIds{}, batch);
-  perform(static_cast<uint32_t>(cpu), xc::x86::CALL_FUNCTION_SINGLE_VECTOR, how, batch);
+  perform(tk::IpiSend{.target = static_cast<uint32_t>(cpu)}, xc::x86::CALL_FUNCTION_SINGLE_VECTOR,
+          how, batch);
 }
 
 void GuestPlatform::arch_send_call_function_ipi_mask(const xc::cpumask<max_cpus>& mask) {
@@ -128,7 +134,8 @@ void GuestPlatform::arch_send_call_function_ipi_mask(const xc::cpumask<max_cpus>
       xc::x86::send_call_func_ipi(policy(), this_cpu(), mask, online, ApicIds{}, batch);
   // At most 16 CPUs: the mask travels as its bitmap (the host assigns ids).
   const auto bits = static_cast<uint32_t>(mask.words()[0]) & ~tk::kMaskTarget;
-  perform(bits | tk::kMaskTarget, xc::x86::CALL_FUNCTION_VECTOR, how, batch);
+  perform(tk::IpiSend{.target = bits, .target_is_mask = true}, xc::x86::CALL_FUNCTION_VECTOR, how,
+          batch);
 }
 
 void GuestPlatform::warn(const xc::WarningEvent& w) {

@@ -41,7 +41,7 @@ uint32_t g_low_at, g_high_at;  // g_order when each handler (last) ran
 
 void on_vector(Frame& frame) {
   const auto vector = static_cast<uint32_t>(frame.vector);
-  trace_emit(tk::Kind::IrqEntry, vector);
+  trace_emit(tk::IrqEntry{.vector = vector}.to_record());
   devmodel_eoi();  // the model's EOI (recorded by the device)
   const uint32_t at = __atomic_fetch_add(&g_order, 1u, __ATOMIC_RELAXED);
   if (vector == kLowVector) {
@@ -51,7 +51,7 @@ void on_vector(Frame& frame) {
     __atomic_fetch_add(&g_high_runs, 1u, __ATOMIC_RELAXED);
     __atomic_store_n(&g_high_at, at, __ATOMIC_RELAXED);
   }
-  trace_emit(tk::Kind::IrqExit, vector);
+  trace_emit(tk::IrqExit{.vector = vector}.to_record());
 }
 
 // Spins (pause) until `flag` is set or 5 s passed; false on timeout.
@@ -72,7 +72,7 @@ bool wait_set(const uint32_t& flag, const char* what) {
 void send(uint8_t vector) {
   const x86::IcrWrite w = x86::dest_write(x86::ApicMode::XApic, devmodel_apic_id(kTarget), vector,
                                           x86::APIC_DEST_PHYSICAL);
-  trace_emit(tk::Kind::RawIpi, kTarget, vector);
+  trace_emit(tk::RawIpi{.target = kTarget, .vector = vector}.to_record());
   devmodel_send(w.lo, w.hi);
 }
 
@@ -89,10 +89,10 @@ void program(int cpu, const ScenarioParams&) {
   if (smp_nr_cpus() < 2 || !devmodel_enabled()) return;  // check() says why
   if (cpu == kTarget) {
     cli();
-    trace_emit(tk::Kind::IrqDisable);
+    trace_emit(tk::IrqDisable{}.to_record());
     __atomic_store_n(&g_irqs_off, 1u, __ATOMIC_RELEASE);
     const bool sent = wait_set(g_sent, "cpu 0's IPIs");
-    trace_emit(tk::Kind::IrqEnable);
+    trace_emit(tk::IrqEnable{}.to_record());
     sti();  // the pending MSI-X is taken here: high, then low
     if (sent) {
       const uint64_t limit = tsc_khz() * 5000;

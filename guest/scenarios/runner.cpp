@@ -41,7 +41,7 @@ void wait_flag(const uint32_t& flag) {
 void run_program(int cpu) {
   trace_set_phase(abi::CpuPhase::Program);
   g_scenario->program(cpu, g_params);
-  trace_emit(tk::Kind::ProgramEnd);
+  trace_emit(tk::ProgramEnd{}.to_record());
   trace_set_phase(abi::CpuPhase::Done);
 }
 

@@ -12,6 +12,8 @@ namespace {
 
 namespace xc = ::xcallsim::xcall;
 
+static_assert(abi::kRecordBytes == tk::Record::kBytes, "a ring slot holds one trace record");
+
 constexpr int kStackDepth = 8;
 constexpr int kCsdIds = kMaxCpus * kMaxCpus + 2 * kMaxCpus + kMaxCpus * abi::kPrivateSlots;
 
@@ -46,33 +48,16 @@ void lost_record(int cpu) {
   __atomic_fetch_add(&g_area->cpus[cpu].lost, 1u, __ATOMIC_RELAXED);
 }
 
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-}
-void put32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void put64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-// One record into this CPU's ring: slot first, then head (release), IRQs off.
-void write_record(int cpu, tk::Kind kind, uint32_t call, uint32_t a, uint32_t b, uint32_t c,
-                  uint32_t d) {
+// One record into this CPU's ring at its TSC: slot first, then head
+// (release), IRQs off.
+void write_record(int cpu, tk::Record record) {
   if (!g_ready || cpu < 0 || cpu >= kMaxCpus) return;
   const uint64_t flags = irq_save();
   abi::CpuSlot& slot = g_area->cpus[cpu];
   const uint64_t head = slot.head;
-  uint8_t* p = ring_of(cpu) + (head % g_area->capacity) * abi::kRecordBytes;
-  put64(p, rdtsc());
-  put16(p + 8, static_cast<uint16_t>(kind));
-  put16(p + 10, static_cast<uint16_t>(cpu));
-  put32(p + 12, call);
-  put32(p + 16, a);
-  put32(p + 20, b);
-  put32(p + 24, c);
-  put32(p + 28, d);
+  record.time = rdtsc();
+  record.cpu = static_cast<uint16_t>(cpu);
+  record.encode(ring_of(cpu) + (head % g_area->capacity) * abi::kRecordBytes);
   __atomic_store_n(&slot.head, head + 1, __ATOMIC_RELEASE);
   irq_restore(flags);
 }
@@ -163,9 +148,7 @@ struct Env {
   uint32_t call_of_csd(uint32_t csd) const {
     return csd < kCsdIds ? __atomic_load_n(&g_csd_call[csd], __ATOMIC_RELAXED) : 0;
   }
-  void emit(tk::Kind kind, uint32_t call, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
-    write_record(cpu, kind, call, a, b, c, d);
-  }
+  void emit(tk::Record record) { write_record(cpu, record); }
 };
 
 }  // namespace
@@ -242,11 +225,12 @@ void trace_xcall_event(const xc::TraceEvent& ev) {
     __atomic_fetch_sub(&g_outstanding, 1, __ATOMIC_RELEASE);
 }
 
-void trace_emit(tk::Kind kind, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+void trace_emit(tk::Record record) {
   const int cpu = this_cpu();
   const uint64_t flags = irq_save();
   const Env env{cpu, g_cpu[cpu]};
-  write_record(cpu, kind, env.current_call(), a, b, c, d);
+  record.call = env.current_call();
+  write_record(cpu, record);
   irq_restore(flags);
 }
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "sim/qemu/guest_abi.hpp"
-#include "sim/trace/kinds.hpp"
+#include "sim/trace/records.hpp"
 #include "xcall/trace_events.hpp"
 #include "xcall/types.hpp"
 
@@ -43,8 +43,9 @@ void trace_set_issue_func(xcallsim::xcall::smp_call_func_t func);
 
 // The library's events (GuestPlatform::trace).
 void trace_xcall_event(const xcallsim::xcall::TraceEvent& ev);
-// A platform record on this CPU, tied to its innermost open call.
-void trace_emit(tk::Kind kind, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0, uint32_t d = 0);
+// A platform record on this CPU at its TSC, tied to its innermost open call
+// (the record's time, cpu and call are set here).
+void trace_emit(tk::Record record);
 
 // csds queued and not yet run by their target (CsdQueue minus remote
 // FuncExit): 0 once every queued function has finished.

@@ -341,18 +341,11 @@ void Device::report(std::size_t category, const std::string& text) {
   }
 }
 
-void Device::emit(std::uint64_t time, trace::Kind kind, int cpu, std::uint32_t a, std::uint32_t b,
-                  std::uint32_t c, std::uint32_t d) {
+void Device::emit(std::uint64_t time, int cpu, trace::Record record) {
   if (!sink_) return;
-  trace::Record r;
-  r.time = time;
-  r.kind = kind;
-  r.cpu = static_cast<std::uint16_t>(cpu);
-  r.a = a;
-  r.b = b;
-  r.c = c;
-  r.d = d;
-  sink_(r);
+  record.time = time;
+  record.cpu = static_cast<std::uint16_t>(cpu);
+  sink_(record);
 }
 
 void Device::on_apic_event(const apic::Event& e) {
@@ -360,8 +353,12 @@ void Device::on_apic_event(const apic::Event& e) {
   const auto i = static_cast<std::size_t>(e.cpu);
   switch (e.kind) {
     case EventKind::IcrWrite:
-      emit(e.time, trace::Kind::IcrWrite, e.cpu, e.icr_lo, e.icr_hi,
-           static_cast<std::uint32_t>(e.messages), e.while_busy ? 1 : 0);
+      emit(e.time, e.cpu,
+           trace::IcrWrite{.icr_lo = e.icr_lo,
+                           .icr_hi = e.icr_hi,
+                           .messages = static_cast<std::uint32_t>(e.messages),
+                           .while_busy = e.while_busy}
+               .to_record());
       if (e.status == apic::SendStatus::Sent && e.messages == 0) {
         ++stats_.unroutable_writes;
         report(kUnroutableReport,
@@ -376,12 +373,20 @@ void Device::on_apic_event(const apic::Event& e) {
       ++(e.kind == EventKind::Accepted ? stats_.delivered : stats_.coalesced);
       clock_[i] = std::max(clock_[i], e.time);
       dirty_[i] = 1;
-      emit(e.time,
-           e.kind == EventKind::Accepted ? trace::Kind::IpiDeliver : trace::Kind::IrrCoalesced,
-           e.cpu, static_cast<std::uint32_t>(e.vector), static_cast<std::uint32_t>(e.peer));
+      if (e.kind == EventKind::Accepted) {
+        emit(e.time, e.cpu,
+             trace::IpiDeliver{.vector = static_cast<std::uint32_t>(e.vector),
+                               .sender = static_cast<std::uint32_t>(e.peer)}
+                 .to_record());
+      } else {
+        emit(e.time, e.cpu,
+             trace::IrrCoalesced{.vector = static_cast<std::uint32_t>(e.vector),
+                                 .sender = static_cast<std::uint32_t>(e.peer)}
+                 .to_record());
+      }
       break;
     case EventKind::Eoi:
-      emit(e.time, trace::Kind::Eoi, e.cpu, static_cast<std::uint32_t>(e.vector), 0);
+      emit(e.time, e.cpu, trace::Eoi{.vector = static_cast<std::uint32_t>(e.vector)}.to_record());
       break;
     case EventKind::Error:
       ++stats_.apic_errors;
@@ -390,7 +395,9 @@ void Device::on_apic_event(const apic::Event& e) {
              fmt::format("devmodel: cpu {}: APIC error: ESR bits {:#x}, {}; refused as the "
                          "hardware would; fix: see docs/apic-model.md, Validation",
                          e.cpu, e.esr_bits, status_name(e.status)));
-      emit(e.time, trace::Kind::ApicError, e.cpu, e.esr_bits, static_cast<std::uint32_t>(e.status));
+      emit(e.time, e.cpu,
+           trace::ApicError{.esr = e.esr_bits, .status = static_cast<std::uint32_t>(e.status)}
+               .to_record());
       break;
     case EventKind::Nmi:
     case EventKind::Smi:

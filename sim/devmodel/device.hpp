@@ -123,8 +123,8 @@ class Device {
   std::uint64_t model_time(int cpu, std::uint64_t tsc);
   void latch_guest_clock();
   void on_apic_event(const apic::Event& e);
-  void emit(std::uint64_t time, trace::Kind kind, int cpu, std::uint32_t a, std::uint32_t b,
-            std::uint32_t c = 0, std::uint32_t d = 0);
+  // A record (a typed one's to_record()) on `cpu` at `time`.
+  void emit(std::uint64_t time, int cpu, trace::Record record);
 
   machine::MachineConfig config_;
   std::unique_ptr<machine::Topology> topology_;  // the controller keeps a reference

@@ -5,7 +5,9 @@
 // host-written words are stored; nothing here validates (request.hpp does).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "sim/devmodel/shm_layout.hpp"
 
@@ -48,17 +50,16 @@ inline shm::Request copy_request(const shm::Request* src) {
   return c;
 }
 
-inline shm::TraceEntry copy_trace_entry(const shm::TraceEntry* src) {
-  shm::TraceEntry c;
-  c.time = load_relaxed(&src->time);
-  c.kind = load_relaxed(&src->kind);
-  c.cpu = load_relaxed(&src->cpu);
-  c.call = load_relaxed(&src->call);
-  c.a = load_relaxed(&src->a);
-  c.b = load_relaxed(&src->b);
-  c.c = load_relaxed(&src->c);
-  c.d = load_relaxed(&src->d);
-  return c;
+// A ring entry as the bytes it holds: a trace record's wire form, loaded as
+// the four 64-bit words the guest stores (guest/devmodel/devmodel.hpp).
+inline std::array<unsigned char, shm::kTraceEntrySize> copy_trace_entry(
+    const shm::TraceEntry* src) {
+  const auto* words = reinterpret_cast<const std::uint64_t*>(src);
+  std::uint64_t copy[shm::kTraceEntrySize / 8];
+  for (std::size_t i = 0; i < shm::kTraceEntrySize / 8; ++i) copy[i] = load_relaxed(&words[i]);
+  std::array<unsigned char, shm::kTraceEntrySize> out{};
+  std::memcpy(out.data(), copy, out.size());
+  return out;
 }
 
 }  // namespace xcallsim::devmodel::detail

@@ -32,20 +32,17 @@ std::size_t Device::drain_trace_rings(std::vector<trace::Record>& out) {
         reinterpret_cast<const std::byte*>(r) + shm::kRingHeaderSize);
     for (std::uint32_t k = 0; k < pending; ++k) {
       const std::uint32_t n = trace_tail_[i] + k;
-      const shm::TraceEntry e = detail::copy_trace_entry(&entries[n & (ring_capacity_ - 1)]);
-      if (e.kind == 0 || e.kind >= trace::kFirstControlKind) {
+      const auto bytes = detail::copy_trace_entry(&entries[n & (ring_capacity_ - 1)]);
+      trace::Record rec = trace::Record::decode(bytes.data());
+      const auto kind = static_cast<std::uint16_t>(rec.kind);
+      if (kind == 0 || kind >= trace::kFirstControlKind) {
         ++stats_.trace_lost;  // stream-control records are the writer's, never a guest's
         continue;
       }
-      trace::Record rec;
-      rec.time = convert_tsc(e.time);
-      rec.kind = static_cast<trace::Kind>(e.kind);
+      // The entry is a trace record's 32 bytes (shm_layout.hpp); the host's
+      // clock and the ring's CPU replace the guest's time and cpu.
+      rec.time = convert_tsc(rec.time);
       rec.cpu = static_cast<std::uint16_t>(cpu);
-      rec.call = e.call;
-      rec.a = e.a;
-      rec.b = e.b;
-      rec.c = e.c;
-      rec.d = e.d;
       out.push_back(rec);
       ++moved;
       ++stats_.trace_records;

@@ -13,23 +13,24 @@ namespace {
 using trace::Kind;
 using trace::Record;
 
-std::string target_name(const Record& issue, const trace::Trace& t) {
-  if ((issue.d & trace::kMaskTarget) != 0) {
+std::string target_name(const trace::XcallIssue& issue, const trace::Trace& t) {
+  if (issue.target_is_mask) {
     std::string cpus;
-    if (issue.c < t.masks.size() && !t.masks[issue.c].empty())
+    if (issue.target < t.masks.size() && !t.masks[issue.target].empty())
       for (int c = 0; c < 64; ++c)
-        if ((t.masks[issue.c][0] >> c) & 1u) cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
+        if ((t.masks[issue.target][0] >> c) & 1u)
+          cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
     return "mask {" + cpus + "}";
   }
-  if (static_cast<std::int32_t>(issue.c) == -1) return "XCALL_ALL";
-  return "cpu " + std::to_string(issue.c);
+  if (static_cast<std::int32_t>(issue.target) == -1) return "XCALL_ALL";
+  return "cpu " + std::to_string(issue.target);
 }
 
 struct CpuState {
-  std::vector<Record> calls;  // open XcallIssues, innermost last
+  std::vector<trace::XcallIssue> calls;  // open calls, innermost last
   int irq_depth = 0;
-  std::vector<Record> funcs;   // open FuncEntries
-  std::optional<Record> wait;  // open LockWaitBegin
+  std::vector<trace::FuncEntry> funcs;       // open callbacks
+  std::optional<trace::LockWaitBegin> wait;  // open csd lock wait
   std::optional<Record> last;
 };
 
@@ -47,7 +48,7 @@ std::vector<std::string> describe_cpus(const GuestTrace& guest,
     s.last = r;
     switch (r.kind) {
       case Kind::XcallIssue:
-        s.calls.push_back(r);
+        s.calls.push_back(trace::XcallIssue::from(r));
         break;
       case Kind::XcallReturn:
         if (!s.calls.empty()) s.calls.pop_back();
@@ -59,13 +60,13 @@ std::vector<std::string> describe_cpus(const GuestTrace& guest,
         s.irq_depth = std::max(0, s.irq_depth - 1);
         break;
       case Kind::FuncEntry:
-        s.funcs.push_back(r);
+        s.funcs.push_back(trace::FuncEntry::from(r));
         break;
       case Kind::FuncExit:
         if (!s.funcs.empty()) s.funcs.pop_back();
         break;
       case Kind::LockWaitBegin:
-        s.wait = r;
+        s.wait = trace::LockWaitBegin::from(r);
         break;
       case Kind::LockWaitEnd:
         s.wait.reset();
@@ -86,18 +87,17 @@ std::vector<std::string> describe_cpus(const GuestTrace& guest,
     const CpuState& s = state[i];
     std::string line = fmt::format("cpu {}: {}", i, to_string(guest.cpus[i].phase));
     if (!s.calls.empty()) {
-      const Record& c = s.calls.back();
-      line += fmt::format("; inside {}({}, {}) call #{}, issued {}",
-                          trace::to_string(static_cast<trace::Api>(c.a)), target_name(c, t),
-                          trace::csd_type_name(c.b), c.call, ago(c.time));
+      const trace::XcallIssue& c = s.calls.back();
+      line += fmt::format("; inside {}({}, {}) call #{}, issued {}", trace::to_string(c.api),
+                          target_name(c, t), trace::csd_type_name(c.flags), c.call, ago(c.time));
     }
     if (s.wait)
-      line += fmt::format("; waiting for csd {} to be unlocked by cpu {} since {}", s.wait->a,
-                          s.wait->b, ago(s.wait->time));
+      line += fmt::format("; waiting for csd {} to be unlocked by cpu {} since {}", s.wait->csd,
+                          s.wait->target, ago(s.wait->time));
     if (s.irq_depth > 0) line += "; in an interrupt handler";
     if (!s.funcs.empty()) {
-      const Record& f = s.funcs.back();
-      const std::string name = f.a < t.functions.size() ? t.functions[f.a] : "?";
+      const trace::FuncEntry& f = s.funcs.back();
+      const std::string name = f.func < t.functions.size() ? t.functions[f.func] : "?";
       line += fmt::format("; running callback {} of call #{}", name, f.call);
     }
     if (s.last)

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <type_traits>
 
 namespace xcallsim::qemu {
 namespace {
@@ -53,14 +54,10 @@ std::uint64_t cpu_field(int cpu, std::size_t off) {
 }
 
 Record decode_record(const Bytes& b, std::uint64_t off) {
-  return Record{b.get(off, 8),
-                static_cast<Kind>(b.get(off + 8, 2)),
-                static_cast<std::uint16_t>(b.get(off + 10, 2)),
-                static_cast<std::uint32_t>(b.get(off + 12, 4)),
-                static_cast<std::uint32_t>(b.get(off + 16, 4)),
-                static_cast<std::uint32_t>(b.get(off + 20, 4)),
-                static_cast<std::uint32_t>(b.get(off + 24, 4)),
-                static_cast<std::uint32_t>(b.get(off + 28, 4))};
+  unsigned char raw[Record::kBytes];
+  for (unsigned i = 0; i < Record::kBytes; ++i)
+    raw[i] = static_cast<unsigned char>(b.get(off + i, 1));
+  return Record::decode(raw);
 }
 
 bool known(Kind kind) {
@@ -80,40 +77,25 @@ class Assembler {
   // False: the record breaks a rule the trace reader enforces (dropped).
   bool fix(Record& r) {
     r.call = call_id(r.call);
-    const auto func = [&](std::uint32_t id) {
-      return id < out_.trace.functions.size() ? id : trace::kNone;
-    };
-    switch (r.kind) {
-      case Kind::XcallIssue: {
-        const bool mask = (r.d & trace::kMaskTarget) != 0;
-        const std::uint32_t f = r.d & ~trace::kMaskTarget;
-        r.d = (func(f) & ~trace::kMaskTarget) | (mask ? trace::kMaskTarget : 0);
-        if (mask) r.c = mask_id(r.c);
-        return true;
-      }
-      case Kind::IpiSend:
-        if ((r.a & trace::kMaskTarget) != 0) {
-          r.a = mask_id(r.a & ~trace::kMaskTarget) | trace::kMaskTarget;
-          return true;
+    const auto known_func = [&](std::uint32_t id) { return id < out_.trace.functions.size(); };
+    r = trace::visit(r, [&](auto x) -> Record {
+      using X = decltype(x);
+      if constexpr (std::is_same_v<X, Record>) {
+        return x;
+      } else {
+        if constexpr (std::is_same_v<X, trace::XcallIssue>) {
+          if (!known_func(x.func)) x.func = trace::kNoFunc;
+          if (x.target_is_mask) x.target = mask_id(x.target);
+        } else if constexpr (std::is_same_v<X, trace::IpiSend>) {
+          if (x.target_is_mask) x.target = mask_id(x.target);
+        } else if constexpr (requires { x.func; }) {
+          if (!known_func(x.func)) x.func = trace::kNone;
         }
-        return r.a < cpus_;
-      case Kind::CsdQueue:
-      case Kind::IpiElided:
-        return r.a < cpus_;
-      case Kind::IpiDeliver:
-      case Kind::IrrCoalesced:
-        return r.b < cpus_;
-      case Kind::FuncEntry:
-      case Kind::FuncExit:
-        r.a = func(r.a);
-        return true;
-      case Kind::Warning:
-      case Kind::StuckCall:
-        r.c = func(r.c);
-        return true;
-      default:
-        return true;
-    }
+        return x.to_record();
+      }
+    });
+    std::uint32_t cpu = 0;
+    return !trace::other_cpu(r, cpu) || cpu < cpus_;
   }
 
  private:

@@ -36,7 +36,14 @@ struct Cycle {
   std::optional<Ref> queue;
 };
 
-constexpr std::uint32_t kTypeMask = 0x30, kTypeSync = 0x10;
+bool is_func_entry_of(const Record& r, std::uint32_t csd) {
+  trace::FuncEntry entry;
+  return trace::as(r, entry) && entry.csd == csd;
+}
+bool is_func_exit_of(const Record& r, std::uint32_t csd) {
+  trace::FuncExit exit;
+  return trace::as(r, exit) && exit.csd == csd;
+}
 
 // The FuncEntry of csd `csd` that belongs to the unlock at `u` on its CPU:
 // before it for SYNC (unlocked after the function), after it for ASYNC.
@@ -44,12 +51,12 @@ std::optional<std::size_t> func_entry_of(const std::vector<Record>& ring, std::s
                                          std::uint32_t csd, bool sync) {
   if (sync) {
     for (std::size_t i = u; i-- > 0;) {
-      if (ring[i].kind == Kind::FuncEntry && ring[i].b == csd) return i;
+      if (is_func_entry_of(ring[i], csd)) return i;
       if (ring[i].kind == Kind::FlushBegin) break;
     }
   } else {
     for (std::size_t i = u + 1; i < ring.size(); ++i) {
-      if (ring[i].kind == Kind::FuncEntry && ring[i].b == csd) return i;
+      if (is_func_entry_of(ring[i], csd)) return i;
       if (ring[i].kind == Kind::FlushEnd || ring[i].kind == Kind::CsdUnlock) break;
     }
   }
@@ -84,13 +91,16 @@ RepairStats repair_queue_races(std::vector<std::vector<Record>>& rings) {
   for (std::size_t cpu = 0; cpu < rings.size(); ++cpu)
     for (std::size_t i = 0; i < rings[cpu].size(); ++i) {
       const Record& r = rings[cpu][i];
-      if (r.kind == Kind::CsdLock && r.a != trace::kNone) {
-        cycles[r.a].push_back({{cpu, i}, std::nullopt});
-      } else if (r.kind == Kind::CsdQueue && r.b != trace::kNone) {
-        auto& v = cycles[r.b];
+      trace::CsdLock lock;
+      trace::CsdQueue queue;
+      trace::CsdUnlock unlock;
+      if (trace::as(r, lock) && lock.csd != trace::kNone) {
+        cycles[lock.csd].push_back({{cpu, i}, std::nullopt});
+      } else if (trace::as(r, queue) && queue.csd != trace::kNone) {
+        auto& v = cycles[queue.csd];
         if (!v.empty() && v.back().lock.cpu == cpu && !v.back().queue) v.back().queue = Ref{cpu, i};
-      } else if (r.kind == Kind::CsdUnlock && r.b == 1 && r.a != trace::kNone) {
-        unlocks[r.a].push_back({cpu, i});
+      } else if (trace::as(r, unlock) && unlock.was_locked && unlock.csd != trace::kNone) {
+        unlocks[unlock.csd].push_back({cpu, i});
       }
     }
   const auto at = [&](const Ref& ref) -> Record& { return rings[ref.cpu][ref.idx]; };
@@ -120,12 +130,13 @@ RepairStats repair_queue_races(std::vector<std::vector<Record>>& rings) {
         }
       };
       fix_call(unlock);
-      const bool sync = (queue.c & kTypeMask) == kTypeSync;
+      const bool sync =
+          trace::csd_type_of(trace::CsdQueue::from(queue).type) == trace::CsdType::Sync;
       if (const auto fe = func_entry_of(target, list[k].idx, csd, sync)) {
         fix_call(target[*fe]);
         first = std::min(first, target[*fe].time);
         for (std::size_t i = *fe + 1; i < target.size(); ++i)
-          if (target[i].kind == Kind::FuncExit && target[i].b == csd) {
+          if (is_func_exit_of(target[i], csd)) {
             fix_call(target[i]);
             break;
           }

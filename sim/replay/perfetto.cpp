@@ -109,10 +109,10 @@ struct Exporter {
     emit(e);
   }
 
-  std::vector<std::uint32_t> targets(const Record& send) const {
-    if ((send.a & trace::kMaskTarget) == 0) return {send.a};
+  std::vector<std::uint32_t> targets(const trace::IpiSend& send) const {
+    if (!send.target_is_mask) return {send.target};
     std::vector<std::uint32_t> out;
-    const std::uint32_t id = send.a & ~trace::kMaskTarget;
+    const std::uint32_t id = send.target;
     if (id >= masks.size()) return out;
     for (std::size_t w = 0; w < masks[id].size(); ++w)
       for (std::uint32_t bit = 0; bit < 64; ++bit)
@@ -136,52 +136,66 @@ struct Exporter {
     end_time = std::max(end_time, r.time);
     end_instant(r.cpu, r.time);
     switch (r.kind) {
-      case Kind::XcallIssue:
-        begin(r, Kind::XcallReturn, std::string(trace::to_string(static_cast<trace::Api>(r.a))),
-              "xcall",
-              {{"call", r.call}, {"flags", r.b}, {"func", func_name(r.d & ~trace::kMaskTarget)}});
+      case Kind::XcallIssue: {
+        const auto x = trace::XcallIssue::from(r);
+        begin(r, Kind::XcallReturn, std::string(trace::to_string(x.api)), "xcall",
+              {{"call", r.call}, {"flags", x.flags}, {"func", func_name(x.func)}});
         break;
-      case Kind::IrqEntry:
-        begin(r, Kind::IrqExit, fmt::format("IRQ {:#x}", r.a), "irq", {{"vector", r.a}});
+      }
+      case Kind::IrqEntry: {
+        const auto x = trace::IrqEntry::from(r);
+        begin(r, Kind::IrqExit, fmt::format("IRQ {:#x}", x.vector), "irq", {{"vector", x.vector}});
         break;
-      case Kind::FuncEntry:
-        begin(r, Kind::FuncExit, func_name(r.a), "func",
-              {{"call", r.call}, {"csd", r.b}, {"local", r.c}, {"site", r.d}});
+      }
+      case Kind::FuncEntry: {
+        const auto x = trace::FuncEntry::from(r);
+        begin(r, Kind::FuncExit, func_name(x.func), "func",
+              {{"call", r.call},
+               {"csd", x.csd},
+               {"local", x.local ? 1 : 0},
+               {"site", static_cast<std::uint32_t>(x.site)}});
         break;
-      case Kind::LockWaitBegin:
+      }
+      case Kind::LockWaitBegin: {
+        const auto x = trace::LockWaitBegin::from(r);
         begin(r, Kind::LockWaitEnd, "csd_lock_wait", "wait",
-              {{"call", r.call}, {"csd", r.a}, {"target", r.b}});
+              {{"call", r.call}, {"csd", x.csd}, {"target", x.target}});
         break;
+      }
       case Kind::XcallReturn:
       case Kind::IrqExit:
       case Kind::FuncExit:
       case Kind::LockWaitEnd:
         end(r);
         break;
-      case Kind::IpiSend:
-        instant(r, fmt::format("IPI send {:#x}", r.b),
-                {{"call", r.call},
-                 {"how", trace::to_string(static_cast<trace::SendHow>(r.c))},
-                 {"icr_writes", r.d}});
-        for (std::uint32_t t : targets(r))
-          pending[{r.cpu, t, r.b}].push_back({next_flow++, r.time});
+      case Kind::IpiSend: {
+        const auto x = trace::IpiSend::from(r);
+        instant(r, fmt::format("IPI send {:#x}", x.vector),
+                {{"call", r.call}, {"how", trace::to_string(x.how)}, {"icr_writes", x.icr_writes}});
+        for (std::uint32_t t : targets(x))
+          pending[{r.cpu, t, x.vector}].push_back({next_flow++, r.time});
         break;
+      }
       case Kind::IpiDeliver:
       case Kind::IrrCoalesced: {
         const bool coalesced = r.kind == Kind::IrrCoalesced;
-        instant(r, fmt::format("{} {:#x}", coalesced ? "IRR coalesced" : "IPI deliver", r.a),
-                {{"from", r.b}});
-        auto it = pending.find({r.b, r.cpu, r.a});
+        // The same fields in both kinds (records_apic.hpp).
+        const auto x = trace::IpiDeliver::from(r);
+        instant(r, fmt::format("{} {:#x}", coalesced ? "IRR coalesced" : "IPI deliver", x.vector),
+                {{"from", x.sender}});
+        auto it = pending.find({x.sender, r.cpu, x.vector});
         if (it == pending.end() || it->second.empty()) break;
-        flow("s", r.b, it->second.front().time, it->second.front().flow);
+        flow("s", x.sender, it->second.front().time, it->second.front().flow);
         flow("f", r.cpu, r.time, it->second.front().flow);
         it->second.pop_front();
         break;
       }
-      case Kind::CsdQueue:
-        ++depth[r.a];
-        counter(r.a, r.time);
+      case Kind::CsdQueue: {
+        const auto x = trace::CsdQueue::from(r);
+        ++depth[x.target];
+        counter(x.target, r.time);
         break;
+      }
       case Kind::FlushBegin:
         depth[r.cpu] = 0;
         counter(r.cpu, r.time);

@@ -77,11 +77,12 @@ void SummaryBuilder::record(const trace::Record& r) {
   out.end_time = std::max(out.end_time, r.time);
   switch (r.kind) {
     case Kind::XcallIssue: {
-      auto key = std::make_pair(r.a, r.b);
+      const auto issue = trace::XcallIssue::from(r);
+      auto key = std::make_pair(static_cast<std::uint32_t>(issue.api), issue.flags);
       s.live[r.call] = {r.time, key};
       CallRow& row = s.rows[key];
-      row.api = r.a;
-      row.flags = r.b;
+      row.api = key.first;
+      row.flags = key.second;
       ++row.count;
       ++out.calls;
       break;
@@ -91,7 +92,7 @@ void SummaryBuilder::record(const trace::Record& r) {
       if (it == s.live.end() || it->second.returned) break;
       CallRow& row = s.rows[it->second.row];
       ++row.latencies[r.time - it->second.issued];
-      if (static_cast<std::int32_t>(r.a) < 0) ++row.failed;
+      if (trace::XcallReturn::from(r).ret < 0) ++row.failed;
       it->second.returned = true;
       s.drop_if_done(it);
       break;
@@ -99,18 +100,18 @@ void SummaryBuilder::record(const trace::Record& r) {
     case Kind::IpiSend:
       if (CallRow* row = s.row_for_call(r.call)) {
         ++row->ipis_sent;
-        row->icr_writes += r.d;
+        row->icr_writes += trace::IpiSend::from(r).icr_writes;
       }
       break;
     case Kind::CsdQueue: {
       auto it = s.live.find(r.call);
       if (it == s.live.end()) break;
       ++it->second.queued;
-      if (r.d == 0) ++s.rows[it->second.row].ipis_avoided;
+      if (!trace::CsdQueue::from(r).queue_was_empty) ++s.rows[it->second.row].ipis_avoided;
       break;
     }
     case Kind::FuncEntry:
-      s.func_stack[r.cpu].push_back({r.time, r.c == 1});
+      s.func_stack[r.cpu].push_back({r.time, trace::FuncEntry::from(r).local});
       break;
     case Kind::FuncExit: {
       auto& stack = s.func_stack[r.cpu];
@@ -147,8 +148,10 @@ void SummaryBuilder::record(const trace::Record& r) {
       break;
     case Kind::Warning: {
       ++out.warnings;
-      auto [it, first] = s.warnings.try_emplace(r.a);
-      if (first) it->second = {r.a, 0, r.time, r.cpu, r.call, r.b};
+      const auto warning = trace::Warning::from(r);
+      const auto code = static_cast<std::uint32_t>(warning.code);
+      auto [it, first] = s.warnings.try_emplace(code);
+      if (first) it->second = {code, 0, r.time, r.cpu, r.call, warning.arg};
       ++it->second.count;
       break;
     }

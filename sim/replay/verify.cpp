@@ -16,8 +16,7 @@ namespace {
 using trace::Kind;
 using trace::Record;
 
-constexpr std::uint32_t kTypeMask = 0x30, kTypeSync = 0x10, kTypeAsync = 0x00;
-constexpr std::uint32_t kSiteFlushAsync = 1;  // xcall::FuncSite::FlushAsync
+using trace::CsdType;
 
 // cpu -> count, for the handful of CPUs one call touches (flat: no
 // allocation per entry, linear search over a few elements).
@@ -130,9 +129,10 @@ struct Checker {
   }
 
   void ipi_send(const Record& r) {
-    if (r.c == static_cast<std::uint32_t>(trace::SendHow::Nothing)) return;
-    if ((r.a & trace::kMaskTarget) == 0) return cover(r, r.a);
-    const std::uint32_t id = r.a & ~trace::kMaskTarget;
+    const auto send = trace::IpiSend::from(r);
+    if (send.how == trace::SendHow::Nothing) return;
+    if (!send.target_is_mask) return cover(r, send.target);
+    const std::uint32_t id = send.target;
     if (id >= trace.masks.size()) return;
     const auto& words = trace.masks[id];
     for (std::size_t w = 0; w < words.size(); ++w)
@@ -150,26 +150,27 @@ struct Checker {
   }
 
   void csd_queue(const Record& r) {
-    const std::uint32_t type = r.c & kTypeMask;
-    if ((type == kTypeSync || type == kTypeAsync) && r.b != trace::kNone) {
-      const auto [it, fresh] = locked.try_emplace(r.b, r.call, r.time);
+    const auto queue = trace::CsdQueue::from(r);
+    const CsdType type = trace::csd_type_of(queue.type);
+    if ((type == CsdType::Sync || type == CsdType::Async) && queue.csd != trace::kNone) {
+      const auto [it, fresh] = locked.try_emplace(queue.csd, r.call, r.time);
       if (!fresh) {
         report(r, Rule::CsdReuse,
-               fmt::format("csd {} queued while still locked by call #{} (queued at t={})", r.b,
-                           it->second.first, it->second.second));
+               fmt::format("csd {} queued while still locked by call #{} (queued at t={})",
+                           queue.csd, it->second.first, it->second.second));
         it->second = {r.call, r.time};
       }
     }
-    if (Call* call = calls.find(r.call)) call->queued.add(r.a);
-    if (r.d == 1) pending_of(r, true)->need_ipi.emplace_back(r.a, r.time);
-    if (type == kTypeAsync) fifo[fifo_key(r.cpu, r.a)].push_back(r.call);
+    if (Call* call = calls.find(r.call)) call->queued.add(queue.target);
+    if (queue.queue_was_empty) pending_of(r, true)->need_ipi.emplace_back(queue.target, r.time);
+    if (type == CsdType::Async) fifo[fifo_key(r.cpu, queue.target)].push_back(r.call);
   }
 
   void func_entry(const Record& r) {
     Call* call = calls.find(r.call);
     if (call == nullptr) return;
     call->entries.add(r.cpu);
-    if (r.d != kSiteFlushAsync) return;
+    if (trace::FuncEntry::from(r).site != trace::FuncSite::FlushAsync) return;
     auto q = fifo.find(fifo_key(call->cpu, r.cpu));
     if (q == fifo.end()) return;
     const auto pos = std::find(q->second.begin(), q->second.end(), r.call);
@@ -190,7 +191,7 @@ struct Checker {
     }
     Call& call = *found;
     call.returned = true;
-    if ((call.flags & kTypeMask) == kTypeSync) {
+    if (trace::csd_type_of(call.flags) == CsdType::Sync) {
       for (const auto& [target, n] : call.queued) {
         if (target > 0xFFFF || call.exits.get(target) < n)
           report(r, Rule::SyncReturnedEarly,
@@ -209,7 +210,7 @@ struct Checker {
     if (call == nullptr) return;
     call->issued = r.time;
     call->cpu = r.cpu;
-    call->flags = r.b;
+    call->flags = trace::XcallIssue::from(r).flags;
   }
 
   void run() {
@@ -225,13 +226,13 @@ struct Checker {
           csd_queue(r);
           break;
         case Kind::CsdUnlock:
-          locked.erase(r.a);
+          locked.erase(trace::CsdUnlock::from(r).csd);
           break;
         case Kind::IpiSend:
           ipi_send(r);
           break;
         case Kind::IpiElided:
-          cover(r, r.a);
+          cover(r, trace::IpiElided::from(r).target);
           break;
         case Kind::FuncEntry:
           func_entry(r);

@@ -15,13 +15,8 @@ using trace::Api;
 using trace::Kind;
 using trace::Record;
 
-constexpr std::uint32_t kNoFunc = trace::kNone & ~trace::kMaskTarget;
 constexpr std::uint32_t kCallFunctionSingleVector = 0xfb;
 constexpr std::uint32_t kCallFunctionVector = 0xfc;
-
-std::uint64_t wide(std::uint32_t lo, std::uint32_t hi) {
-  return lo | (std::uint64_t{hi} << 32);
-}
 
 bool takes_mask(Api api) {
   switch (api) {
@@ -104,31 +99,31 @@ class Extractor {
   // program cannot re-issue it. Exact traces fail instead.
   std::optional<WorkOp> call(std::size_t i) {
     const Record& r = records_[i];
-    const auto api = static_cast<Api>(r.a);
+    const auto issue = trace::XcallIssue::from(r);
+    const Api api = issue.api;
     const auto skip = [&](const std::string& why) -> std::optional<WorkOp> {
       if (w_.exact) fail(i, why, "re-record the trace with this xcallsim");
       ++skipped_[why];
       return std::nullopt;
     };
-    if (r.a < static_cast<std::uint32_t>(Api::Single) ||
-        r.a > static_cast<std::uint32_t>(Api::OnEachCpuCondMask))
+    if (api < Api::Single || api > Api::OnEachCpuCondMask)
       return skip(
           fmt::format("entry point {} cannot be issued by a CPU program", trace::to_string(api)));
     WorkOp o = op(WorkOp::Kind::Call, r);
     o.api = api;
-    o.flags = r.b;
-    if ((r.d & trace::kMaskTarget) != 0) {
-      if (r.c >= w_.masks.size()) fail(i, "undefined mask id", "define the mask");
-      o.mask = r.c;
+    o.flags = issue.flags;
+    if (issue.target_is_mask) {
+      if (issue.target >= w_.masks.size()) fail(i, "undefined mask id", "define the mask");
+      o.mask = issue.target;
       o.target = xcall::XCALL_ALL;
     } else {
-      o.target = static_cast<std::int32_t>(r.c);
+      o.target = static_cast<std::int32_t>(issue.target);
     }
     if (takes_mask(api) != o.mask.has_value())
       return skip(
           fmt::format("{} {} a mask", trace::to_string(api), takes_mask(api) ? "without" : "with"));
-    const std::uint32_t func = r.d & ~trace::kMaskTarget;
-    if (func == kNoFunc) {
+    const std::uint32_t func = issue.func;
+    if (func == trace::kNoFunc) {
       if (w_.exact) fail(i, "the call names no function", "re-record the trace");
       if (!unknown_func_) {
         unknown_func_ = static_cast<std::uint32_t>(trace_.functions.size());
@@ -163,34 +158,40 @@ void Extractor::exact() {
     switch (r.kind) {
       case Kind::WorkloadInfo: {
         if (w_.options) fail(i, "a second WorkloadInfo", "a trace has one");
+        const auto info = trace::WorkloadInfo::from(r);
         smp::Options o;
-        o.poll_idle = (r.a & 1u) != 0;
-        o.csd_lock_wait_debug = (r.a & 2u) != 0;
-        o.stop_when_stuck = (r.a & 4u) != 0;
-        o.private_slots = static_cast<int>(std::min<std::uint32_t>(r.b, 1u << 16));
-        o.relax_cycles = r.c;
-        o.stuck_timeout_ns = std::max<double>(r.d, 1.0) * 1000.0;
+        o.poll_idle = info.poll_idle;
+        o.csd_lock_wait_debug = info.csd_lock_wait_debug;
+        o.stop_when_stuck = info.stop_when_stuck;
+        o.private_slots = static_cast<int>(std::min<std::uint32_t>(info.private_slots, 1u << 16));
+        o.relax_cycles = info.relax_cycles;
+        o.stuck_timeout_ns = std::max<double>(info.stuck_timeout_us, 1.0) * 1000.0;
         w_.options = o;
         break;
       }
-      case Kind::FuncCost:
-        if (r.a >= costs.size()) fail(i, "undefined function id", "define it");
-        if (costs[r.a]) fail(i, "function cost defined twice", "define each cost once");
-        costs[r.a] = wide(r.b, r.c);
+      case Kind::FuncCost: {
+        const auto cost = trace::FuncCost::from(r);
+        if (cost.func >= costs.size()) fail(i, "undefined function id", "define it");
+        if (costs[cost.func]) fail(i, "function cost defined twice", "define each cost once");
+        costs[cost.func] = cost.cycles;
         break;
-      case Kind::VectorDef:
-        if (r.a < 32 || r.a > 255 || r.a == kCallFunctionSingleVector || r.a == kCallFunctionVector)
-          fail(i, fmt::format("vector {} cannot have a scenario handler", r.a),
+      }
+      case Kind::VectorDef: {
+        const auto def = trace::VectorDef::from(r);
+        const std::uint32_t v = def.vector;
+        if (v < 32 || v > 255 || v == kCallFunctionSingleVector || v == kCallFunctionVector)
+          fail(i, fmt::format("vector {} cannot have a scenario handler", v),
                "scenario vectors are 32-250");
         w_.vectors.emplace_back(
-            static_cast<std::uint8_t>(r.a),
-            smp::VectorHandler{fmt::format("vector {:#x}", r.a), wide(r.b, r.c), (r.d & 1u) != 0});
+            static_cast<std::uint8_t>(v),
+            smp::VectorHandler{fmt::format("vector {:#x}", v), def.cycles, def.irqs_on});
         break;
+      }
       case Kind::CpuOffline:
         w_.offline.push_back(r.cpu);
         break;
       case Kind::Compute:
-        program(r.cpu).push_back(op(WorkOp::Kind::Compute, r, wide(r.a, r.b)));
+        program(r.cpu).push_back(op(WorkOp::Kind::Compute, r, trace::Compute::from(r).cycles));
         break;
       case Kind::IrqDisable:
         program(r.cpu).push_back(op(WorkOp::Kind::IrqDisable, r));
@@ -199,26 +200,31 @@ void Extractor::exact() {
         program(r.cpu).push_back(op(WorkOp::Kind::IrqEnable, r));
         break;
       case Kind::RawIpi: {
-        if (r.b > 255) fail(i, "vector above 255", "re-record the trace");
-        if (r.a >= w_.programs.size()) fail(i, "target cpu >= cpu count", "re-record the trace");
-        WorkOp o = op(WorkOp::Kind::RawIpi, r, r.b);
-        o.target = static_cast<int>(r.a);
+        const auto ipi = trace::RawIpi::from(r);
+        if (ipi.vector > 255) fail(i, "vector above 255", "re-record the trace");
+        if (ipi.target >= w_.programs.size())
+          fail(i, "target cpu >= cpu count", "re-record the trace");
+        WorkOp o = op(WorkOp::Kind::RawIpi, r, ipi.vector);
+        o.target = static_cast<int>(ipi.target);
         program(r.cpu).push_back(o);
         break;
       }
-      case Kind::SetTpr:
-        if (r.a > 255) fail(i, "TPR value above 255", "re-record the trace");
-        program(r.cpu).push_back(op(WorkOp::Kind::SetTpr, r, r.a));
+      case Kind::SetTpr: {
+        const std::uint32_t tpr = trace::SetTpr::from(r).value;
+        if (tpr > 255) fail(i, "TPR value above 255", "re-record the trace");
+        program(r.cpu).push_back(op(WorkOp::Kind::SetTpr, r, tpr));
         break;
+      }
       case Kind::IdleUntil:
-        program(r.cpu).push_back(op(WorkOp::Kind::IdleUntil, r, wide(r.a, r.b)));
+        program(r.cpu).push_back(op(WorkOp::Kind::IdleUntil, r, trace::IdleUntil::from(r).until));
         break;
       case Kind::Mark:
-        program(r.cpu).push_back(op(WorkOp::Kind::Mark, r, r.a));
+        program(r.cpu).push_back(op(WorkOp::Kind::Mark, r, trace::Mark::from(r).value));
         break;
       case Kind::PrivateBusy: {
         WorkOp o = op(WorkOp::Kind::PrivateBusy, r);
-        o.slot = static_cast<int>(std::min<std::uint32_t>(r.a, 1u << 16));
+        o.slot =
+            static_cast<int>(std::min<std::uint32_t>(trace::PrivateBusy::from(r).slot, 1u << 16));
         program(r.cpu).push_back(o);
         break;
       }
@@ -234,10 +240,12 @@ void Extractor::exact() {
         if (it == calls.end() || it->second.first != r.cpu || it->second.second + 1 != ops.size())
           fail(i, "XcallArgs does not follow its XcallIssue", "re-record the trace");
         WorkOp& o = ops.back();
-        if (r.a > static_cast<std::uint32_t>(smp::Cond::NotSelf) + 1)
-          fail(i, fmt::format("unknown cond {}", r.a), "cond is 0..6");
-        if (r.a != 0) o.cond = static_cast<smp::Cond>(r.a - 1);
-        if (r.b != 0) o.slot = static_cast<int>(std::min<std::uint32_t>(r.b - 1, 1u << 16));
+        const auto args = trace::XcallArgs::from(r);
+        const auto cond = static_cast<std::uint32_t>(args.cond);
+        if (args.cond > trace::Cond::NotSelf)
+          fail(i, fmt::format("unknown cond {}", cond), "cond is 0..6");
+        if (args.cond != trace::Cond::Absent) o.cond = static_cast<smp::Cond>(cond - 1);
+        if (args.has_slot) o.slot = static_cast<int>(std::min<std::uint32_t>(args.slot, 1u << 16));
         break;
       }
       case Kind::ProgramEnd:
@@ -307,7 +315,7 @@ void Extractor::approximate() {
       case Kind::IrqEntry:
         if (c.irq_depth++ == 0) {
           c.irq_start = r.time;
-          c.irq_vector = r.a;
+          c.irq_vector = trace::IrqEntry::from(r).vector;
         }
         break;
       case Kind::IrqExit:
@@ -318,12 +326,13 @@ void Extractor::approximate() {
         }
         break;
       case Kind::FuncEntry:
-        c.funcs.emplace_back(r.a, r.time);
+        c.funcs.emplace_back(trace::FuncEntry::from(r).func, r.time);
         break;
       case Kind::FuncExit:
         if (!c.funcs.empty()) {
-          if (c.funcs.back().first == r.a && r.a != trace::kNone)
-            func_samples[r.a].push_back(r.time - c.funcs.back().second);
+          const std::uint32_t func = trace::FuncExit::from(r).func;
+          if (c.funcs.back().first == func && func != trace::kNone)
+            func_samples[func].push_back(r.time - c.funcs.back().second);
           c.funcs.pop_back();
         }
         break;
@@ -339,7 +348,7 @@ void Extractor::approximate() {
         break;
       case Kind::Mark:
         advance(r);
-        program(r.cpu).push_back(op(WorkOp::Kind::Mark, r, r.a));
+        program(r.cpu).push_back(op(WorkOp::Kind::Mark, r, trace::Mark::from(r).value));
         break;
       case Kind::ProgramEnd:
         advance(r);

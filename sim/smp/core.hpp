@@ -107,11 +107,10 @@ class Core {
   void record_workload();
   void on_warning(const xcall::WarningEvent& w);
   void on_csd_lock_report(const xcall::CsdLockReport& r);
-  // A record on CPU c at its (synced) clock.
-  void emit(CpuState& c, trace::Kind kind, std::uint32_t call, std::uint32_t a = 0,
-            std::uint32_t b = 0, std::uint32_t cc = 0, std::uint32_t d = 0);
-  void emit_at(int cpu, Cycles t, trace::Kind kind, std::uint32_t call, std::uint32_t a = 0,
-               std::uint32_t b = 0, std::uint32_t cc = 0, std::uint32_t d = 0);
+  // A record (a typed one's to_record()) on CPU c at its (synced) clock:
+  // emit sets its time and cpu.
+  void emit(CpuState& c, trace::Record record);
+  void emit_at(int cpu, Cycles t, trace::Record record);
   std::uint32_t csd_id(std::uint64_t csd) const;
   std::uint32_t func_id(std::uint64_t func, std::uint64_t info) const;
 
@@ -138,7 +137,8 @@ class Core {
   Outcome outcome();
   std::string unfinished_report() const;
   // ipi.cpp
-  void perform_writes(CpuState& c, std::uint8_t vector, std::uint32_t target_field,
+  // `send` has the target; perform_writes fills in the call, vector, how and ICR writes.
+  void perform_writes(CpuState& c, std::uint8_t vector, trace::IpiSend send,
                       xcall::x86::SendHow how, const std::vector<xcall::x86::IcrWrite>& writes);
   // report.cpp
   std::string describe_cpu(int cpu) const;

@@ -35,9 +35,10 @@ Csd& prepare_private(detail::Core& core, int cpu, int slot, FuncId func) {
 
 // A workload record (trace::Kind 30..36): the program's own operation, at
 // its start, so `replay --machine` can re-run the program (docs/trace-format.md).
-void record(detail::Core& core, detail::CpuState& c, trace::Kind kind, std::uint64_t value = 0) {
-  core.emit(c, kind, detail::current_call(c), static_cast<std::uint32_t>(value),
-            static_cast<std::uint32_t>(value >> 32));
+template <class Typed>
+void record(detail::Core& core, detail::CpuState& c, Typed typed) {
+  typed.call = detail::current_call(c);
+  core.emit(c, typed.to_record());
 }
 
 }  // namespace
@@ -50,19 +51,19 @@ int Cpu::cpu_count() const {
 }
 void Cpu::compute(Cycles cycles) {
   detail::CpuState& c = core_->enter(id_);
-  record(*core_, c, trace::Kind::Compute, cycles);
+  record(*core_, c, trace::Compute{.cycles = cycles});
   core_->compute(c, cycles);
 }
 
 void Cpu::irq_disable() {
   detail::CpuState& c = core_->enter(id_);
-  record(*core_, c, trace::Kind::IrqDisable);
+  record(*core_, c, trace::IrqDisable{});
   core_->boundary(c);
   c.irqs_off = true;
 }
 void Cpu::irq_enable() {
   detail::CpuState& c = core_->enter(id_);
-  record(*core_, c, trace::Kind::IrqEnable);
+  record(*core_, c, trace::IrqEnable{});
   core_->irq_enable(c);
 }
 bool Cpu::irqs_disabled() const {
@@ -70,18 +71,18 @@ bool Cpu::irqs_disabled() const {
 }
 void Cpu::idle_until(Cycles time) {
   detail::CpuState& c = core_->enter(id_);
-  record(*core_, c, trace::Kind::IdleUntil, time);
+  record(*core_, c, trace::IdleUntil{.until = time});
   core_->idle_until(c, time);
 }
 
 void Cpu::mark(std::uint32_t value) {
   detail::CpuState& c = core_->enter(id_);
-  core_->emit(c, trace::Kind::Mark, detail::current_call(c), value);
+  record(*core_, c, trace::Mark{.value = value});
 }
 
 void Cpu::set_tpr(std::uint8_t tpr) {
   detail::CpuState& c = core_->enter(id_);
-  record(*core_, c, trace::Kind::SetTpr, tpr);
+  record(*core_, c, trace::SetTpr{.value = tpr});
   core_->write_tpr(c, tpr);
 }
 
@@ -89,8 +90,7 @@ void Cpu::send_ipi(int target, std::uint8_t vector) {
   detail::CpuState& c = core_->enter(id_);
   if (target < 0 || target >= core_->cpu_count())
     throw std::out_of_range("smp: send_ipi to CPU " + std::to_string(target));
-  core_->emit(c, trace::Kind::RawIpi, detail::current_call(c), static_cast<std::uint32_t>(target),
-              vector);
+  record(*core_, c, trace::RawIpi{.target = static_cast<std::uint32_t>(target), .vector = vector});
   core_->send_single_ipi(target, vector);
 }
 
@@ -124,8 +124,7 @@ int Cpu::xcall_any(const Mask& mask, FuncId func, unsigned flags) {
 bool Cpu::private_busy(int slot) {
   detail::CpuState& c = core_->enter(id_);
   const bool busy = core_->xcall().csd_is_locked(&core_->private_csd(id_, slot));
-  core_->emit(c, trace::Kind::PrivateBusy, detail::current_call(c),
-              static_cast<std::uint32_t>(slot), busy ? 1 : 0);
+  record(*core_, c, trace::PrivateBusy{.slot = static_cast<std::uint32_t>(slot), .busy = busy});
   return busy;
 }
 

@@ -4,17 +4,39 @@
 #include "sim/smp/core.hpp"
 #include "sim/trace/xcall_map.hpp"
 
+namespace xcallsim::smp {
+
+// smp::Cond as an XcallArgs record says it (1 + the value; 0 is "no cond").
+#define XCALLSIM_SAME_COND(name)                              \
+  static_assert(static_cast<std::uint32_t>(Cond::name) + 1 == \
+                static_cast<std::uint32_t>(trace::Cond::name))
+XCALLSIM_SAME_COND(All);
+XCALLSIM_SAME_COND(None);
+XCALLSIM_SAME_COND(Odd);
+XCALLSIM_SAME_COND(Even);
+XCALLSIM_SAME_COND(Node0);
+XCALLSIM_SAME_COND(NotSelf);
+#undef XCALLSIM_SAME_COND
+
+}  // namespace xcallsim::smp
+
 namespace xcallsim::smp::detail {
 
-void Core::emit(CpuState& c, trace::Kind kind, std::uint32_t call, std::uint32_t a, std::uint32_t b,
-                std::uint32_t cc, std::uint32_t d) {
+namespace {
+trace::Cond trace_cond(Cond cond) {
+  return static_cast<trace::Cond>(static_cast<std::uint32_t>(cond) + 1);
+}
+}  // namespace
+
+void Core::emit(CpuState& c, trace::Record record) {
   sync(c);
-  emit_at(c.id, c.now, kind, call, a, b, cc, d);
+  emit_at(c.id, c.now, record);
 }
 
-void Core::emit_at(int cpu, Cycles t, trace::Kind kind, std::uint32_t call, std::uint32_t a,
-                   std::uint32_t b, std::uint32_t cc, std::uint32_t d) {
-  recorder_.emit(trace::Record{t, kind, static_cast<std::uint16_t>(cpu), call, a, b, cc, d});
+void Core::emit_at(int cpu, Cycles t, trace::Record record) {
+  record.time = t;
+  record.cpu = static_cast<std::uint16_t>(cpu);
+  recorder_.emit(record);
 }
 
 // Dense csd ids, N = cpu count: cfd csd (s, t) = s*N + t; csd_data of s =
@@ -81,10 +103,7 @@ void Core::on_trace(const xcall::TraceEvent& ev) {
     }
     void bind_csd(std::uint32_t csd, std::uint32_t call) { core.recorder_.bind_csd(csd, call); }
     std::uint32_t call_of_csd(std::uint32_t csd) const { return core.recorder_.call_of_csd(csd); }
-    void emit(trace::Kind kind, std::uint32_t call, std::uint32_t a, std::uint32_t b,
-              std::uint32_t cc, std::uint32_t d) {
-      core.emit(c, kind, call, a, b, cc, d);
-    }
+    void emit(trace::Record record) { core.emit(c, record); }
   };
   CpuState& c = running();
   if (ev.kind == xcall::TraceKind::CsdQueue && ev.value == 0) ++c.counters.queue_coalesced;
@@ -93,9 +112,12 @@ void Core::on_trace(const xcall::TraceEvent& ev) {
   if (ev.kind == xcall::TraceKind::XcallIssue) {
     // What the library's event cannot say but a re-run needs (XcallArgs).
     if (c.issue_cond || c.issue_slot) {
-      const std::uint32_t cond = c.issue_cond ? static_cast<std::uint32_t>(*c.issue_cond) + 1 : 0;
-      const std::uint32_t slot = c.issue_slot ? static_cast<std::uint32_t>(*c.issue_slot) + 1 : 0;
-      emit(c, trace::Kind::XcallArgs, current_call(c), cond, slot);
+      emit(c,
+           trace::XcallArgs{.call = current_call(c),
+                            .cond = c.issue_cond ? trace_cond(*c.issue_cond) : trace::Cond::Absent,
+                            .has_slot = c.issue_slot.has_value(),
+                            .slot = static_cast<std::uint32_t>(c.issue_slot.value_or(0))}
+               .to_record());
     }
     c.issue_cond.reset();
     c.issue_slot.reset();
@@ -104,12 +126,6 @@ void Core::on_trace(const xcall::TraceEvent& ev) {
 
 namespace {
 
-std::uint32_t lo32(std::uint64_t v) {
-  return static_cast<std::uint32_t>(v);
-}
-std::uint32_t hi32(std::uint64_t v) {
-  return static_cast<std::uint32_t>(v >> 32);
-}
 std::uint32_t saturate32(double v) {
   return v >= 4294967295.0 ? 0xFFFF'FFFFu : v <= 0 ? 0u : static_cast<std::uint32_t>(v + 0.5);
 }
@@ -117,24 +133,29 @@ std::uint32_t saturate32(double v) {
 }  // namespace
 
 void Core::record_workload() {
-  const std::uint32_t bits = (options_.poll_idle ? 1u : 0u) |
-                             (options_.csd_lock_wait_debug ? 2u : 0u) |
-                             (options_.stop_when_stuck ? 4u : 0u);
-  emit_at(0, 0, trace::Kind::WorkloadInfo, 0, bits,
-          static_cast<std::uint32_t>(options_.private_slots),
-          saturate32(static_cast<double>(options_.relax_cycles)),
-          saturate32(options_.stuck_timeout_ns / 1000.0));
+  emit_at(
+      0, 0,
+      trace::WorkloadInfo{.poll_idle = options_.poll_idle,
+                          .csd_lock_wait_debug = options_.csd_lock_wait_debug,
+                          .stop_when_stuck = options_.stop_when_stuck,
+                          .private_slots = static_cast<std::uint32_t>(options_.private_slots),
+                          .relax_cycles = saturate32(static_cast<double>(options_.relax_cycles)),
+                          .stuck_timeout_us = saturate32(options_.stuck_timeout_ns / 1000.0)}
+          .to_record());
   for (std::size_t id = 0; id < functions_.size(); ++id) {
-    const Cycles cycles = functions_[id].cycles;
-    emit_at(0, 0, trace::Kind::FuncCost, 0, static_cast<std::uint32_t>(id), lo32(cycles),
-            hi32(cycles));
+    emit_at(0, 0,
+            trace::FuncCost{.func = static_cast<std::uint32_t>(id), .cycles = functions_[id].cycles}
+                .to_record());
   }
   for (const auto& [vector, handler] : vector_handlers_) {
-    emit_at(0, 0, trace::Kind::VectorDef, 0, static_cast<std::uint32_t>(vector),
-            lo32(handler.cycles), hi32(handler.cycles), handler.irqs_on ? 1 : 0);
+    emit_at(0, 0,
+            trace::VectorDef{.vector = static_cast<std::uint32_t>(vector),
+                             .cycles = handler.cycles,
+                             .irqs_on = handler.irqs_on}
+                .to_record());
   }
   for (const CpuState& c : cpus_)
-    if (!c.online) emit_at(c.id, 0, trace::Kind::CpuOffline, 0);
+    if (!c.online) emit_at(c.id, 0, trace::CpuOffline{}.to_record());
 }
 
 }  // namespace xcallsim::smp::detail

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sim/smp/core.hpp"
+#include "sim/trace/xcall_map.hpp"  // send_how_of
 
 namespace xcallsim::smp::detail {
 
@@ -76,7 +77,8 @@ void Core::send_single_ipi(int target, std::uint8_t vector) {
   const auto how =
       x86::send_ipi_single<kMaxCpus>(policy_, target, vector, PolicyIds{this},
                                      [&](const x86::IcrWrite& w) { writes.push_back(w); });
-  perform_writes(c, vector, static_cast<std::uint32_t>(target), how, writes);
+  perform_writes(c, vector, trace::IpiSend{.target = static_cast<std::uint32_t>(target)}, how,
+                 writes);
 }
 
 void Core::send_mask_ipi(const Mask& mask) {
@@ -85,24 +87,28 @@ void Core::send_mask_ipi(const Mask& mask) {
   std::vector<x86::IcrWrite> writes;
   const auto how = x86::send_call_func_ipi(policy_, c.id, mask, online_, PolicyIds{this},
                                            [&](const x86::IcrWrite& w) { writes.push_back(w); });
-  const std::uint32_t id =
-      recorder_.mask_id(mask.words(), static_cast<std::size_t>(cpu_count())) | trace::kMaskTarget;
-  perform_writes(c, x86::CALL_FUNCTION_VECTOR, id, how, writes);
+  const std::uint32_t id = recorder_.mask_id(mask.words(), static_cast<std::size_t>(cpu_count()));
+  perform_writes(c, x86::CALL_FUNCTION_VECTOR, trace::IpiSend{.target = id, .target_is_mask = true},
+                 how, writes);
 }
 
 // xAPIC: wait for the delivery-status bit to clear BEFORE each write (SEM-41),
 // charging the spin; x2APIC: no busy bit (SEM-43).
-void Core::perform_writes(CpuState& c, std::uint8_t vector, std::uint32_t target_field,
-                          x86::SendHow how, const std::vector<x86::IcrWrite>& writes) {
-  emit(c, trace::Kind::IpiSend, current_call(c), target_field, vector,
-       static_cast<std::uint32_t>(how), static_cast<std::uint32_t>(writes.size()));
+void Core::perform_writes(CpuState& c, std::uint8_t vector, trace::IpiSend send, x86::SendHow how,
+                          const std::vector<x86::IcrWrite>& writes) {
+  send.call = current_call(c);
+  send.vector = vector;
+  send.how = trace::send_how_of(how);
+  send.icr_writes = static_cast<std::uint32_t>(writes.size());
+  emit(c, send.to_record());
   ++c.counters.ipis_sent;
   for (const x86::IcrWrite& w : writes) {
     sync(c);
     if (w.wait_icr_idle) {
       const Cycles idle = apic_.icr_idle_at(c.id);
       if (idle > c.now) {
-        emit(c, trace::Kind::IcrBusyWait, current_call(c), saturate(idle - c.now));
+        emit(c, trace::IcrBusyWait{.call = current_call(c), .cycles = saturate(idle - c.now)}
+                    .to_record());
         c.counters.icr_busy_cycles += idle - c.now;
         c.now = idle;
         sync(c);
@@ -116,8 +122,13 @@ void Core::on_apic_event(const apic::Event& e) {
   using apic::EventKind;
   switch (e.kind) {
     case EventKind::IcrWrite:
-      emit_at(e.cpu, e.time, trace::Kind::IcrWrite, current_call(cpu(e.cpu)), e.icr_lo, e.icr_hi,
-              static_cast<std::uint32_t>(e.messages), e.while_busy ? 1 : 0);
+      emit_at(e.cpu, e.time,
+              trace::IcrWrite{.call = current_call(cpu(e.cpu)),
+                              .icr_lo = e.icr_lo,
+                              .icr_hi = e.icr_hi,
+                              .messages = static_cast<std::uint32_t>(e.messages),
+                              .while_busy = e.while_busy}
+                  .to_record());
       break;
     case EventKind::MessageSent:
       // One engine event per distinct arrival time applies every message due.
@@ -133,17 +144,22 @@ void Core::on_apic_event(const apic::Event& e) {
       }
       break;
     case EventKind::Accepted:
-      emit_at(e.cpu, e.time, trace::Kind::IpiDeliver, 0, static_cast<std::uint32_t>(e.vector),
-              static_cast<std::uint32_t>(e.peer));
+      emit_at(e.cpu, e.time,
+              trace::IpiDeliver{.vector = static_cast<std::uint32_t>(e.vector),
+                                .sender = static_cast<std::uint32_t>(e.peer)}
+                  .to_record());
       wake_for_irq(e.cpu, e.time);
       break;
     case EventKind::Coalesced:
-      emit_at(e.cpu, e.time, trace::Kind::IrrCoalesced, 0, static_cast<std::uint32_t>(e.vector),
-              static_cast<std::uint32_t>(e.peer));
+      emit_at(e.cpu, e.time,
+              trace::IrrCoalesced{.vector = static_cast<std::uint32_t>(e.vector),
+                                  .sender = static_cast<std::uint32_t>(e.peer)}
+                  .to_record());
       break;
     case EventKind::Error:
-      emit_at(e.cpu, e.time, trace::Kind::ApicError, 0, e.esr_bits,
-              static_cast<std::uint32_t>(e.status));
+      emit_at(e.cpu, e.time,
+              trace::ApicError{.esr = e.esr_bits, .status = static_cast<std::uint32_t>(e.status)}
+                  .to_record());
       break;
     default:
       break;  // dispatch and EOI are recorded by the CPU; NMI/INIT/SIPI are unused

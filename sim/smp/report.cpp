@@ -104,10 +104,13 @@ void Core::on_csd_lock_report(const xcall::CsdLockReport& r) {
   stuck_report_ += text;
 
   const std::uint64_t us = ns / 1000;
-  emit(c, trace::Kind::StuckCall, recorder_.call_of_csd(csd), csd,
-       static_cast<std::uint32_t>(r.target_cpu), func_id(r.func, r.info),
-       static_cast<std::uint32_t>(
-           std::min<std::uint64_t>(us, std::numeric_limits<std::uint32_t>::max())));
+  emit(c, trace::StuckCall{.call = recorder_.call_of_csd(csd),
+                           .csd = csd,
+                           .target = static_cast<std::uint32_t>(r.target_cpu),
+                           .func = func_id(r.func, r.info),
+                           .waited_us = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                               us, std::numeric_limits<std::uint32_t>::max()))}
+              .to_record());
   if (!stuck_) stuck_time_ = c.now;
   stuck_ = true;
   if (options_.stop_when_stuck) stop_requested_ = true;

@@ -59,7 +59,7 @@ void Core::cpu_main(CpuState& c) {
   if (c.program) {
     Cpu handle(*this, c.id);
     c.program(handle);
-    emit(c, trace::Kind::ProgramEnd, 0);
+    emit(c, trace::ProgramEnd{}.to_record());
   }
   c.program_done = true;
   idle_loop(c);

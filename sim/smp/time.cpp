@@ -222,7 +222,7 @@ void Core::idle_until(CpuState& c, Cycles time) {
 void Core::take_interrupt(CpuState& c, int vector) {
   const Cycles start = c.now;
   vector = apic_.acknowledge(c.id, c.now);  // the same vector: nothing ran since the check
-  emit(c, trace::Kind::IrqEntry, 0, static_cast<std::uint32_t>(vector));
+  emit(c, trace::IrqEntry{.vector = static_cast<std::uint32_t>(vector)}.to_record());
   c.irqs_off = true;
   ++c.irq_depth;
   ++c.counters.interrupts;
@@ -238,7 +238,7 @@ void Core::take_interrupt(CpuState& c, int vector) {
   } else {
     eoi(c, vector);  // no handler: acknowledged and dropped
   }
-  emit(c, trace::Kind::IrqExit, 0, static_cast<std::uint32_t>(vector));
+  emit(c, trace::IrqExit{.vector = static_cast<std::uint32_t>(vector)}.to_record());
   c.now += apic_.costs().exit;
   --c.irq_depth;
   c.irqs_off = false;  // iret restores IF=1 (it was 1 when the interrupt was taken)
@@ -248,7 +248,7 @@ void Core::take_interrupt(CpuState& c, int vector) {
 void Core::eoi(CpuState& c, int vector) {
   sync(c);
   apic_.write_eoi(c.id, c.now);
-  emit(c, trace::Kind::Eoi, 0, static_cast<std::uint32_t>(vector));
+  emit(c, trace::Eoi{.vector = static_cast<std::uint32_t>(vector)}.to_record());
   c.now += apic_.costs().eoi;
 }
 

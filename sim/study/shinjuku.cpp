@@ -80,9 +80,12 @@ ValidationRow run_row(const machine::MachineConfig& base, const PublishedRow& pu
   std::vector<Cycles> delivered, entered, returned;
   for (const trace::Record& r : sim.trace().records) {
     if (r.cpu != receiver) continue;
-    if (r.kind == trace::Kind::IpiDeliver && r.a == kVector) delivered.push_back(r.time);
-    if (r.kind == trace::Kind::IrqEntry && r.a == kVector) entered.push_back(r.time);
-    if (r.kind == trace::Kind::IrqExit && r.a == kVector)
+    trace::IpiDeliver deliver;
+    trace::IrqEntry entry;
+    trace::IrqExit exit;
+    if (trace::as(r, deliver) && deliver.vector == kVector) delivered.push_back(r.time);
+    if (trace::as(r, entry) && entry.vector == kVector) entered.push_back(r.time);
+    if (trace::as(r, exit) && exit.vector == kVector)
       returned.push_back(r.time + config.apic.costs.exit);
   }
   if (delivered.size() != samples->start.size() || entered.size() != samples->start.size() ||

@@ -113,8 +113,9 @@ bool Result::mask_has(std::uint32_t mask_id, int cpu) const {
 int Result::ipis_sent(int from, int to) const {
   int n = 0;
   for (const trace::Record& r : records(Kind::IpiSend, from)) {
-    const bool to_mask = (r.a & trace::kMaskTarget) != 0;
-    if (to_mask ? mask_has(r.a & ~trace::kMaskTarget, to) : r.a == static_cast<std::uint32_t>(to))
+    const auto send = trace::IpiSend::from(r);
+    if (send.target_is_mask ? mask_has(send.target, to)
+                            : send.target == static_cast<std::uint32_t>(to))
       ++n;
   }
   return n;
@@ -130,15 +131,23 @@ int Result::coalesced(int cpu, int vector) const {
 
 std::vector<Cycles> Result::times(Kind kind, int cpu, int vector) const {
   std::vector<Cycles> out;
-  for (const trace::Record& r : records(kind, cpu))
-    if (vector < 0 || r.a == static_cast<std::uint32_t>(vector)) out.push_back(r.time);
+  for (const trace::Record& r : records(kind, cpu)) {
+    // The kind's vector field, if it has one (a kind without one matches vector < 0 only).
+    const auto has_vector = trace::visit(r, [vector](const auto& x) {
+      if constexpr (requires { x.vector; }) return x.vector == static_cast<std::uint32_t>(vector);
+      return false;
+    });
+    if (vector < 0 || has_vector) out.push_back(r.time);
+  }
   return out;
 }
 
 std::vector<std::string> Result::func_runs_on(int cpu) const {
   std::vector<std::string> names;
-  for (const trace::Record& r : records(Kind::FuncEntry, cpu))
-    names.push_back(r.a < trace_.functions.size() ? trace_.functions[r.a] : "?");
+  for (const trace::Record& r : records(Kind::FuncEntry, cpu)) {
+    const std::uint32_t func = trace::FuncEntry::from(r).func;
+    names.push_back(func < trace_.functions.size() ? trace_.functions[func] : "?");
+  }
   return names;
 }
 
@@ -184,7 +193,7 @@ Cycles Result::latency(std::uint32_t call) const {
 std::int32_t Result::return_code(std::uint32_t call) const {
   const auto r = first(Kind::XcallReturn, call);
   if (!r) throw std::out_of_range("fixture: call #" + std::to_string(call) + " never returned");
-  return static_cast<std::int32_t>(r->a);
+  return trace::XcallReturn::from(*r).ret;
 }
 
 std::string Result::dump() const {

@@ -79,6 +79,13 @@ class Result {
 
   std::vector<trace::Record> records(Kind kind, int cpu = -1) const;
   std::size_t count(Kind kind, int cpu = -1) const { return records(kind, cpu).size(); }
+  // The records of kind X::kind (on `cpu`, or on every CPU) as typed records.
+  template <class X>
+  std::vector<X> typed(int cpu = -1) const {
+    std::vector<X> out;
+    for (const trace::Record& r : records(X::kind, cpu)) out.push_back(X::from(r));
+    return out;
+  }
   bool mask_has(std::uint32_t mask_id, int cpu) const;
 
   // IPIs: IpiSend records by `from` whose destination includes `to`.

@@ -40,21 +40,7 @@ inline constexpr std::uint32_t kMaxNameBytes = 4096;
 inline constexpr std::uint32_t kMaxCpus = 65536;      // Record::cpu is 16 bits
 inline constexpr std::uint32_t kFlagIncomplete = 1u;  // partial trace (END status says why)
 
-enum class Source : std::uint16_t { Sim = 1, QemuDevmodel = 2, QemuLapic = 3, LinuxFtrace = 4 };
-
-// How a stream ended, as its END record says (wire values: never reused or
-// renumbered). Complete is 0; every other value is an incomplete trace and
-// its reason, and goes with kFlagIncomplete in the header.
-enum class EndStatus : std::uint32_t {
-  Complete = 0,
-  Sigint = 1,           // interrupted by SIGINT (Ctrl-C)
-  Sigterm = 2,          // interrupted by SIGTERM
-  TimeLimit = 3,        // the run's time limit was reached
-  StuckCall = 4,        // a call never returned (stuck-call detection stopped the run)
-  GuestIncomplete = 5,  // the guest / launch did not finish (timeout, crash, lost trace)
-  Other = 6,            // a writer error or another reason (also: unknown, version 1)
-};
-inline constexpr std::uint32_t kMaxEndStatus = 6;
+// Source, EndStatus and kMaxEndStatus: kinds.hpp.
 // "complete", "interrupted by SIGINT", ... (for "trace is incomplete: <reason>").
 std::string_view to_string(EndStatus status);
 

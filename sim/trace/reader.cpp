@@ -194,7 +194,8 @@ void Reader::State::end_record(const unsigned char* raw, std::uint64_t at) {
 
 void Reader::State::mask_def(const Record& r, std::uint64_t at) {
   const std::uint32_t max_words = (header.cpu_count + 63) / 64;
-  const std::uint32_t id = r.call, word = r.a, count = r.b;
+  const wire::MaskDef def = wire::MaskDef::from(r);
+  const std::uint32_t id = def.id, word = def.index, count = def.count;
   if (mask_count == 0) {
     if (id != masks.size() || word != 0 || count < 1 || count > max_words)
       fail(Code::BadDefinition, at,
@@ -205,7 +206,7 @@ void Reader::State::mask_def(const Record& r, std::uint64_t at) {
   } else if (id != masks.size() || word != mask_words.size() || count != mask_count) {
     fail(Code::BadDefinition, at, "mask definition interrupted", "define masks word by word");
   }
-  const std::uint64_t value = r.c | (std::uint64_t{r.d} << 32);
+  const std::uint64_t value = def.word;
   const std::uint64_t first = 64 * std::uint64_t{word};
   const std::uint64_t valid = header.cpu_count >= first + 64
                                   ? ~std::uint64_t{0}
@@ -222,7 +223,8 @@ void Reader::State::mask_def(const Record& r, std::uint64_t at) {
 }
 
 void Reader::State::func_def(const Record& r, std::uint64_t at) {
-  const std::uint32_t id = r.call, chunk = r.a, len = r.b;
+  const wire::FuncName def = wire::FuncName::from(r);
+  const std::uint32_t id = def.id, chunk = def.chunk, len = def.len;
   if (func_chunks == 0) {
     if (id != functions.size() || chunk != 0 || len > kMaxNameBytes)
       fail(Code::BadDefinition, at,
@@ -236,7 +238,7 @@ void Reader::State::func_def(const Record& r, std::uint64_t at) {
   } else if (id != functions.size() || chunk != func_next || len != func_len) {
     fail(Code::BadDefinition, at, "function name definition interrupted", "define it in chunks");
   }
-  const std::uint64_t bytes = r.c | (std::uint64_t{r.d} << 32);
+  const std::uint64_t bytes = def.bytes;
   for (std::uint32_t i = 0; i < 8; ++i) {
     const auto byte = static_cast<char>((bytes >> (8 * i)) & 0xFF);
     if (8 * chunk + i < len)

@@ -118,16 +118,17 @@ std::string_view to_string(Api api) {
 }
 
 std::string_view csd_type_name(std::uint32_t flags) {
-  switch (flags & 0x30) {
-    case 0x10:
+  switch (csd_type_of(flags)) {
+    case CsdType::Sync:
       return "SYNC";
-    case 0x20:
+    case CsdType::IrqWork:
       return "IRQ_WORK";
-    case 0x30:
+    case CsdType::Ttwu:
       return "TTWU";
-    default:
-      return "ASYNC";
+    case CsdType::Async:
+      break;
   }
+  return "ASYNC";
 }
 
 std::string_view to_string(SendHow how) {
@@ -146,6 +147,8 @@ std::string_view to_string(SendHow how) {
       return "logical-flat";
     case SendHow::Nothing:
       return "nothing";
+    case SendHow::Unknown:
+      break;
   }
   return "unknown";
 }
@@ -157,55 +160,119 @@ std::string func_name(const Trace& trace, std::uint32_t id) {
   return id == kNone ? std::string("-") : fmt::format("func#{}", id);
 }
 
-std::uint64_t wide(std::uint32_t lo, std::uint32_t hi) {
-  return lo | (std::uint64_t{hi} << 32);
-}
+// The fields of one typed record after its head, as " name=value ...".
+struct Fields {
+  const Trace& trace;
+  std::string operator()(const XcallIssue& x) const {
+    return fmt::format(" {} flags={:#x} {}={} func={}", to_string(x.api), x.flags,
+                       x.target_is_mask ? "mask" : "cpu", static_cast<std::int32_t>(x.target),
+                       func_name(trace, x.func));
+  }
+  std::string operator()(const XcallReturn& x) const {
+    return fmt::format(" {} ret={}", to_string(x.api), x.ret);
+  }
+  std::string operator()(const XcallArgs& x) const {
+    return fmt::format(" cond={} slot={}", static_cast<std::uint32_t>(x.cond),
+                       x.has_slot ? std::to_string(x.slot) : std::string("-"));
+  }
+  std::string operator()(const CsdQueue& x) const {
+    return fmt::format(" to=cpu{} csd={} type={} queue_was_empty={}", x.target,
+                       static_cast<std::int32_t>(x.csd),
+                       csd_type_name(static_cast<std::uint32_t>(x.type)), x.queue_was_empty);
+  }
+  std::string operator()(const FuncEntry& x) const {
+    return fmt::format(" func={} csd={} local={} site={}", func_name(trace, x.func),
+                       static_cast<std::int32_t>(x.csd), x.local ? 1 : 0,
+                       static_cast<std::uint32_t>(x.site));
+  }
+  std::string operator()(const FuncExit& x) const {
+    return fmt::format(" func={} csd={}", func_name(trace, x.func),
+                       static_cast<std::int32_t>(x.csd));
+  }
+  std::string operator()(const IpiSend& x) const {
+    return fmt::format(" to={}{} vector={:#x} how={} writes={}", x.target_is_mask ? "mask" : "",
+                       x.target, x.vector, to_string(x.how), x.icr_writes);
+  }
+  template <Kind K>
+  requires(K == Kind::IpiDeliver || K == Kind::IrrCoalesced) std::string operator()(
+      const Typed<K>& x) const {
+    return fmt::format(" vector={:#x} from=cpu{}", x.vector, static_cast<std::int32_t>(x.sender));
+  }
+  template <Kind K>
+  requires(K == Kind::IrqEntry || K == Kind::IrqExit || K == Kind::Eoi) std::string operator()(
+      const Typed<K>& x) const {
+    return fmt::format(" vector={:#x}", x.vector);
+  }
+  std::string operator()(const StuckCall& x) const {
+    return fmt::format(" csd={} target=cpu{} func={} waited={}us", x.csd, x.target,
+                       func_name(trace, x.func), x.waited_us);
+  }
+  std::string operator()(const Warning& x) const {
+    return fmt::format(" code={} arg={} func={}", static_cast<std::uint32_t>(x.code), x.arg,
+                       func_name(trace, x.func));
+  }
+  std::string operator()(const FuncCost& x) const {
+    return fmt::format(" func={} cycles={}", func_name(trace, x.func), x.cycles);
+  }
+  std::string operator()(const VectorDef& x) const {
+    return fmt::format(" vector={:#x} cycles={} irqs_on={}", x.vector, x.cycles, x.irqs_on ? 1 : 0);
+  }
+  std::string operator()(const Compute& x) const { return fmt::format(" cycles={}", x.cycles); }
+  std::string operator()(const IdleUntil& x) const { return fmt::format(" until={}", x.until); }
+  std::string operator()(const RawIpi& x) const {
+    return fmt::format(" to=cpu{} vector={:#x}", x.target, x.vector);
+  }
+  template <Kind K>
+  requires(K == Kind::Mark || K == Kind::SetTpr) std::string operator()(const Typed<K>& x) const {
+    return fmt::format(" value={}", x.value);
+  }
+  std::string operator()(const CsdUnlock& x) const {
+    return fmt::format(" csd={} was_locked={}", x.csd, x.was_locked);
+  }
+  std::string operator()(const CsdLock& x) const { return fmt::format(" csd={}", x.csd); }
+  template <Kind K>
+  requires(K == Kind::LockWaitBegin || K == Kind::LockWaitEnd) std::string operator()(
+      const Typed<K>& x) const {
+    return fmt::format(" csd={} target=cpu{}", x.csd, x.target);
+  }
+  template <Kind K>
+  requires(K == Kind::FlushBegin || K == Kind::FlushEnd) std::string operator()(
+      const Typed<K>& x) const {
+    return fmt::format(" entries={} source={}", x.entries, static_cast<std::uint32_t>(x.source));
+  }
+  std::string operator()(const IpiElided& x) const { return fmt::format(" to=cpu{}", x.target); }
+  std::string operator()(const ApicError& x) const {
+    return fmt::format(" esr={:#x} status={}", x.esr, x.status);
+  }
+  std::string operator()(const IcrWrite& x) const {
+    return fmt::format(" lo={:#x} hi={:#x} messages={} while_busy={}", x.icr_lo, x.icr_hi,
+                       x.messages, x.while_busy);
+  }
+  std::string operator()(const IcrBusyWait& x) const { return fmt::format(" cycles={}", x.cycles); }
+  std::string operator()(const WorkloadInfo& x) const {
+    return fmt::format(
+        " poll_idle={} csd_lock_wait_debug={} stop_when_stuck={} slots={} "
+        "relax={} stuck_timeout={}us",
+        x.poll_idle, x.csd_lock_wait_debug, x.stop_when_stuck, x.private_slots, x.relax_cycles,
+        x.stuck_timeout_us);
+  }
+  template <Kind K>
+  requires(K == Kind::ProgramEnd || K == Kind::CpuOffline || K == Kind::IrqDisable ||
+           K == Kind::IrqEnable) std::string
+  operator()(const Typed<K>&) const {
+    return {};
+  }
+  std::string operator()(const PrivateBusy& x) const {
+    return fmt::format(" slot={} busy={}", x.slot, x.busy);
+  }
+  std::string operator()(const Record&) const { return " (unknown kind)"; }
+};
 
 }  // namespace
 
 std::string to_string(const Record& r, const Trace& trace) {
-  std::string line = fmt::format("{} cpu{} #{} {}", r.time, r.cpu, r.call, to_string(r.kind));
-  switch (r.kind) {
-    case Kind::XcallIssue:
-      return line + fmt::format(" {} flags={:#x} {}={} func={}", to_string(static_cast<Api>(r.a)),
-                                r.b, (r.d & kMaskTarget) != 0 ? "mask" : "cpu",
-                                static_cast<std::int32_t>(r.c),
-                                func_name(trace, r.d & ~kMaskTarget));
-    case Kind::XcallReturn:
-      return line + fmt::format(" {} ret={}", to_string(static_cast<Api>(r.b)),
-                                static_cast<std::int32_t>(r.a));
-    case Kind::FuncEntry:
-      return line + fmt::format(" func={} csd={} local={} site={}", func_name(trace, r.a),
-                                static_cast<std::int32_t>(r.b), r.c, r.d);
-    case Kind::FuncExit:
-      return line +
-             fmt::format(" func={} csd={}", func_name(trace, r.a), static_cast<std::int32_t>(r.b));
-    case Kind::IpiSend:
-      return line + fmt::format(" to={} vector={:#x} how={} writes={}", r.a, r.b,
-                                to_string(static_cast<SendHow>(r.c)), r.d);
-    case Kind::IpiDeliver:
-    case Kind::IrrCoalesced:
-      return line + fmt::format(" vector={:#x} from=cpu{}", r.a, static_cast<std::int32_t>(r.b));
-    case Kind::IrqEntry:
-    case Kind::IrqExit:
-    case Kind::Eoi:
-      return line + fmt::format(" vector={:#x}", r.a);
-    case Kind::StuckCall:
-      return line + fmt::format(" csd={} target=cpu{} func={} waited={}us", r.a, r.b,
-                                func_name(trace, r.c), r.d);
-    case Kind::FuncCost:
-      return line + fmt::format(" func={} cycles={}", func_name(trace, r.a), wide(r.b, r.c));
-    case Kind::VectorDef:
-      return line + fmt::format(" vector={:#x} cycles={} irqs_on={}", r.a, wide(r.b, r.c), r.d);
-    case Kind::Compute:
-      return line + fmt::format(" cycles={}", wide(r.a, r.b));
-    case Kind::IdleUntil:
-      return line + fmt::format(" until={}", wide(r.a, r.b));
-    case Kind::RawIpi:
-      return line + fmt::format(" to=cpu{} vector={:#x}", r.a, r.b);
-    default:
-      return line + fmt::format(" a={} b={} c={} d={}", r.a, r.b, r.c, r.d);
-  }
+  return fmt::format("{} cpu{} #{} {}", r.time, r.cpu, r.call, to_string(r.kind)) +
+         visit(r, Fields{trace});
 }
 
 }  // namespace xcallsim::trace

@@ -1,4 +1,4 @@
-// Contract: the trace record, one fixed-size 32-byte value per event, shared by
+// Contract: the trace record (records.hpp), one fixed-size 32-byte value per event, shared by
 // every producer (simulator, device model, guest, ftrace import) and consumer
 // (summary, replay checks, exporters). Records carry no host pointers: CPUs are
 // logical indices, functions and csds are stable ids assigned by the producer,
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/trace/kinds.hpp"  // Kind, Api, SendHow, kMaskTarget, kNone
+#include "sim/trace/records.hpp"  // Record, the typed records, Kind and the field enums
 
 namespace xcallsim::trace {
 
@@ -21,16 +21,6 @@ std::string_view to_string(Api api);
 // The CSD type of a flags word (bits 0x30): "ASYNC", "SYNC", "IRQ_WORK", "TTWU".
 std::string_view csd_type_name(std::uint32_t flags);
 std::string_view to_string(SendHow how);
-
-struct Record {
-  std::uint64_t time = 0;  // cycles since the start of the run
-  Kind kind{};
-  std::uint16_t cpu = 0;   // where the event happened
-  std::uint32_t call = 0;  // call id (1-based, per trace) or 0 if not tied to a call
-  std::uint32_t a = 0, b = 0, c = 0, d = 0;
-  friend bool operator==(const Record&, const Record&) = default;
-};
-static_assert(sizeof(Record) == 32, "trace records are a 32-byte wire format");
 
 // An in-memory trace: records in (time, emission) order plus the mask table.
 struct Trace {
@@ -41,8 +31,8 @@ struct Trace {
   double ghz = 1.0;
 };
 
-// One line, e.g. "1234 cpu1 #3 FuncEntry a=0 b=5 c=0 d=0" with function names
-// resolved from `trace` where the kind has a func id.
+// One line, e.g. "1234 cpu1 #3 FuncEntry func=f csd=5 local=0 site=0" with
+// function names resolved from `trace` where the kind has a func id.
 std::string to_string(const Record& record, const Trace& trace);
 
 }  // namespace xcallsim::trace

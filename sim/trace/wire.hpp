@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <boost/crc.hpp>
 
@@ -43,22 +44,11 @@ inline std::uint64_t get64(const unsigned char* p) {
   return v;
 }
 
-// Record layout: time u64 @0, kind u16 @8, cpu u16 @10, call u32 @12, a..d u32 @16..28.
 inline void encode(const Record& r, unsigned char* p) {
-  put64(p, r.time);
-  put16(p + 8, static_cast<std::uint16_t>(r.kind));
-  put16(p + 10, r.cpu);
-  put32(p + 12, r.call);
-  put32(p + 16, r.a);
-  put32(p + 20, r.b);
-  put32(p + 24, r.c);
-  put32(p + 28, r.d);
+  r.encode(p);
 }
 inline Record decode(const unsigned char* p) {
-  return Record{get64(p),      static_cast<Kind>(get16(p + 8)),
-                get16(p + 10), get32(p + 12),
-                get32(p + 16), get32(p + 20),
-                get32(p + 24), get32(p + 28)};
+  return Record::decode(p);
 }
 
 inline bool known_kind(Kind kind) {
@@ -75,47 +65,28 @@ inline Refs refs_of(const Record& r) {
     if (id == kNone) return std::nullopt;
     return id;
   };
-  switch (r.kind) {
-    case Kind::XcallIssue:
-      if ((r.d & ~kMaskTarget) != (kNone & ~kMaskTarget)) out.func = r.d & ~kMaskTarget;
-      if ((r.d & kMaskTarget) != 0) out.mask = r.c;
-      break;
-    case Kind::IpiSend:
-      if ((r.a & kMaskTarget) != 0) out.mask = r.a & ~kMaskTarget;
-      break;
-    case Kind::FuncEntry:
-    case Kind::FuncExit:
-      out.func = func(r.a);
-      break;
-    case Kind::Warning:
-    case Kind::StuckCall:
-      out.func = func(r.c);
-      break;
-    case Kind::FuncCost:
-      out.func = r.a;
-      break;
-    default:
-      break;
-  }
+  visit(r, [&](const auto& x) {
+    using X = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<X, XcallIssue>) {
+      if (x.func != kNoFunc) out.func = x.func;
+      if (x.target_is_mask) out.mask = x.target;
+    } else if constexpr (std::is_same_v<X, IpiSend>) {
+      if (x.target_is_mask) out.mask = x.target;
+    } else if constexpr (std::is_same_v<X, FuncEntry> || std::is_same_v<X, FuncExit> ||
+                         std::is_same_v<X, Warning> || std::is_same_v<X, StuckCall>) {
+      out.func = func(x.func);
+    } else if constexpr (std::is_same_v<X, FuncCost>) {
+      out.func = x.func;
+    }
+  });
   return out;
 }
 
 // CPU-valued fields other than Record::cpu that must name a CPU of the trace.
 inline std::optional<std::uint32_t> other_cpu(const Record& r) {
-  switch (r.kind) {
-    case Kind::CsdQueue:
-    case Kind::IpiElided:
-    case Kind::RawIpi:
-      return r.a;
-    case Kind::IpiSend:
-      if ((r.a & kMaskTarget) == 0) return r.a;
-      return std::nullopt;
-    case Kind::IpiDeliver:
-    case Kind::IrrCoalesced:
-      return r.b;
-    default:
-      return std::nullopt;
-  }
+  std::uint32_t cpu = 0;
+  if (!trace::other_cpu(r, cpu)) return std::nullopt;
+  return cpu;
 }
 
 // Names in a trace (header strings, function names) are UTF-8; the writer
@@ -173,27 +144,80 @@ inline void crc_fixed_header(boost::crc_32_type& crc, const unsigned char* heade
   crc.process_bytes(header + kFlagsOffset + 4, kFixedHeaderSize - kFlagsOffset - 4);
 }
 
-// END record: time 0, kind kEndKind, cpu 0, call = status (0 complete,
-// 1 incomplete), a = reason (EndStatus; 0 iff complete), b, c = count of
-// records before it (bits 0..31, 32..63), d = CRC-32 (kEndCrcOffset).
 inline constexpr std::size_t kEndCrcOffset = 28;
-struct End {
-  std::uint32_t status = 0, reason = 0;
-  std::uint64_t count = 0;
-  std::uint32_t crc = 0;
-};
-inline Record encode_end(const End& e) {
-  return Record{0,
-                static_cast<Kind>(kEndKind),
-                0,
-                e.status,
-                e.reason,
-                static_cast<std::uint32_t>(e.count),
-                static_cast<std::uint32_t>(e.count >> 32),
-                e.crc};
-}
-inline End decode_end(const Record& r) {
-  return End{r.call, r.a, r.b | (std::uint64_t{r.c} << 32), r.d};
-}
 
 }  // namespace xcallsim::trace::wire
+
+namespace xcallsim::trace {
+
+// The stream's control records (docs/trace-format.md "Control records"):
+// time 0, cpu 0, the id (or the END status) in `call`.
+inline constexpr Kind kMaskDef = static_cast<Kind>(kMaskDefKind);
+inline constexpr Kind kFuncName = static_cast<Kind>(kFuncNameKind);
+inline constexpr Kind kEnd = static_cast<Kind>(kEndKind);
+
+// One 64-bit word of mask `id`.
+template <>
+struct Typed<kMaskDef> {
+  static constexpr Kind kind = kMaskDef;
+  std::uint32_t id = 0;     // call
+  std::uint32_t index = 0;  // a: word index, 0..count-1
+  std::uint32_t count = 0;  // b: the mask's word count
+  std::uint64_t word = 0;   // c, d
+
+  constexpr Record to_record() const {
+    return Record(0, kind, 0, id, index, count, Record::lo32(word), Record::hi32(word));
+  }
+  static constexpr Typed from(const Record& r) {
+    return {.id = r.call, .index = r.a_, .count = r.b_, .word = Record::wide(r.c_, r.d_)};
+  }
+};
+
+// Bytes 8*chunk..8*chunk+7 of function `id`'s name.
+template <>
+struct Typed<kFuncName> {
+  static constexpr Kind kind = kFuncName;
+  std::uint32_t id = 0;     // call
+  std::uint32_t chunk = 0;  // a: chunk index
+  std::uint32_t len = 0;    // b: the name's length in bytes
+  std::uint64_t bytes = 0;  // c, d: byte 8*chunk+i in bits 8i..8i+7
+
+  constexpr Record to_record() const {
+    return Record(0, kind, 0, id, chunk, len, Record::lo32(bytes), Record::hi32(bytes));
+  }
+  static constexpr Typed from(const Record& r) {
+    return {.id = r.call, .chunk = r.a_, .len = r.b_, .bytes = Record::wide(r.c_, r.d_)};
+  }
+};
+
+// END: status (0 complete, 1 incomplete), reason (EndStatus; 0 iff
+// complete), the count of records before it, CRC-32 (wire::kEndCrcOffset).
+template <>
+struct Typed<kEnd> {
+  static constexpr Kind kind = kEnd;
+  std::uint32_t status = 0;  // call
+  std::uint32_t reason = 0;  // a
+  std::uint64_t count = 0;   // b, c
+  std::uint32_t crc = 0;     // d
+
+  constexpr Record to_record() const {
+    return Record(0, kind, 0, status, reason, Record::lo32(count), Record::hi32(count), crc);
+  }
+  static constexpr Typed from(const Record& r) {
+    return {.status = r.call, .reason = r.a_, .count = Record::wide(r.b_, r.c_), .crc = r.d_};
+  }
+};
+
+namespace wire {
+using MaskDef = Typed<kMaskDef>;
+using FuncName = Typed<kFuncName>;
+using End = Typed<kEnd>;
+inline Record encode_end(const End& e) {
+  return e.to_record();
+}
+inline End decode_end(const Record& r) {
+  return End::from(r);
+}
+}  // namespace wire
+
+}  // namespace xcallsim::trace

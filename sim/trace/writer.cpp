@@ -79,9 +79,9 @@ struct Writer::State {
         std::uint64_t word = 0;
         for (std::uint32_t i = 0; i < 8 && 8 * k + i < len; ++i)
           word |= std::uint64_t{static_cast<unsigned char>(fn[8 * k + i])} << (8 * i);
-        put_record(Record{
-            0, static_cast<Kind>(kFuncNameKind), 0, static_cast<std::uint32_t>(funcs_defined), k,
-            len, static_cast<std::uint32_t>(word), static_cast<std::uint32_t>(word >> 32)});
+        put_record(wire::FuncName{
+            .id = static_cast<std::uint32_t>(funcs_defined), .chunk = k, .len = len, .bytes = word}
+                       .to_record());
       }
     }
   }
@@ -89,10 +89,11 @@ struct Writer::State {
     for (; masks_defined < upto; ++masks_defined) {
       const auto& words = masks[masks_defined];
       for (std::size_t w = 0; w < words.size(); ++w)
-        put_record(Record{
-            0, static_cast<Kind>(kMaskDefKind), 0, static_cast<std::uint32_t>(masks_defined),
-            static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(words.size()),
-            static_cast<std::uint32_t>(words[w]), static_cast<std::uint32_t>(words[w] >> 32)});
+        put_record(wire::MaskDef{.id = static_cast<std::uint32_t>(masks_defined),
+                                 .index = static_cast<std::uint32_t>(w),
+                                 .count = static_cast<std::uint32_t>(words.size()),
+                                 .word = words[w]}
+                       .to_record());
     }
   }
   void write_header();

@@ -59,10 +59,10 @@ TEST_CASE("a unicast IPI raises exactly the target's vector and is dispatched by
   REQUIRE(writes.size() == 1);
   REQUIRE(delivers.size() == 1);
   CHECK(writes[0].cpu == 0);
-  CHECK(writes[0].a == 0xfb);
+  CHECK(trace::IcrWrite::from(writes[0]).icr_lo == 0xfb);
   CHECK(delivers[0].cpu == 2);
-  CHECK(delivers[0].a == 0xfb);
-  CHECK(delivers[0].b == 0);
+  CHECK(trace::IpiDeliver::from(delivers[0]).vector == 0xfb);
+  CHECK(trace::IpiDeliver::from(delivers[0]).sender == 0);
   // Model time: the write at the guest TSC, the arrival one same-socket latency later.
   CHECK(delivers[0].time - writes[0].time == 300);
   CHECK(h.records(trace::Kind::Eoi).size() == 1);
@@ -177,7 +177,7 @@ TEST_CASE("same-vector IPIs coalesce in IRR while the target has not taken or EO
   c.call(2, shm::Op::Eoi);
   const auto coalesced = h.records(trace::Kind::IrrCoalesced);
   REQUIRE(coalesced.size() == 3);
-  CHECK(coalesced.back().b == 1);  // the sender
+  CHECK(trace::IrrCoalesced::from(coalesced.back()).sender == 1);  // the sender
   CHECK(h.server().stats().device.delivered == 2);
   CHECK(h.server().stats().device.coalesced == 3);
 }

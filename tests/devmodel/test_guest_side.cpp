@@ -95,7 +95,7 @@ TEST_CASE("guest side: trace records reach the host in model time", "[unit][devm
   cpu1.init(&g.port, 1);
   gdm::publish_guest_ready(g.port, 1'000'000, 2, 1);  // 1 GHz guest TSC, 2 GHz model
   for (std::uint32_t i = 0; i < 40; ++i) {  // more than the ring holds: the host drains it
-    cpu1.trace(static_cast<std::uint16_t>(trace::Kind::Mark), 0, i, 0, 0, 0);
+    cpu1.trace(trace::Mark{.value = i}.to_record());
     if (i % 8 == 7) {
       const bool drained =
           h.wait_stats([&](const ServerStats& s) { return s.device.trace_records == i + 1; });
@@ -107,7 +107,7 @@ TEST_CASE("guest side: trace records reach the host in model time", "[unit][devm
   for (std::uint32_t i = 0; i < 40; ++i) {
     INFO("record " << i);
     CHECK(recs[i].cpu == 1);
-    CHECK(recs[i].a == i);
+    CHECK(trace::Mark::from(recs[i]).value == i);
     if (i > 0) CHECK(recs[i].time == recs[i - 1].time + 2000);  // 1000 TSC ticks = 2000 cycles
   }
   CHECK(g.client.ring(1)->dropped == 0);

@@ -63,7 +63,7 @@ TEST_CASE("hostile: a vector below 16 sets ESR send-illegal-vector", "[unit][dev
   const auto errors = h.records(trace::Kind::ApicError);
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].cpu == 2);
-  CHECK(errors[0].a == apic::kEsrSendIllegalVector);
+  CHECK(trace::ApicError::from(errors[0]).esr == apic::kEsrSendIllegalVector);
   CHECK(reported(h, "APIC error"));
   expect_ipi_works(c, 0, 1);
 }
@@ -275,7 +275,7 @@ TEST_CASE("hostile: trace ring overflow and invalid records are dropped and coun
   CHECK(recs[0].cpu == 1);  // the ring's CPU, not the one the guest wrote
   CHECK(recs[0].kind == trace::Kind::IrqEntry);
   CHECK(recs[0].time == 1000);
-  CHECK(recs[0].a == 0xfb);
+  CHECK(trace::IrqEntry::from(recs[0]).vector == 0xfb);
 }
 
 TEST_CASE("hostile: random bytes over every guest-written field never take the server down",

@@ -17,11 +17,10 @@ TEST_CASE("irq_vectors entry and exit events become IrqEntry and IrqExit", "[uni
                        line(3, "10.000006", "reschedule_exit", "vector=253"));
   const auto& recs = r.trace.records;
   REQUIRE(recs.size() == 6);
-  CHECK(recs[0] == Record{0, Kind::IrqEntry, 1, 0, 251, 0, 0, 0});
-  CHECK(recs[1] == Record{1000, Kind::IrqExit, 1, 0, 251, 0, 0, 0});
-  CHECK(recs[2].kind == Kind::IrqEntry);
-  CHECK(recs[2].a == 252);
-  CHECK(recs[5] == Record{5000, Kind::IrqExit, 3, 0, 253, 0, 0, 0});
+  CHECK(recs[0] == IrqEntry{.cpu = 1, .vector = 251}.to_record());
+  CHECK(recs[1] == IrqExit{.time = 1000, .cpu = 1, .vector = 251}.to_record());
+  CHECK(recs[2] == IrqEntry{.time = 2000, .cpu = 2, .vector = 252}.to_record());
+  CHECK(recs[5] == IrqExit{.time = 5000, .cpu = 3, .vector = 253}.to_record());
   CHECK(r.trace.cpu_count == 4);
   CHECK(r.events_imported == 6);
   CHECK(r.trace.ghz == 1.0);
@@ -42,15 +41,20 @@ TEST_CASE("ipi_send_cpu and ipi_send_cpumask become IpiSend with a mask table", 
   const auto& recs = r.trace.records;
   REQUIRE(recs.size() == 4);
   CHECK(recs[0].kind == Kind::IpiSend);
-  CHECK(recs[0].a == 3);
-  CHECK(recs[0].b == 251);
-  CHECK(recs[0].c == static_cast<std::uint32_t>(SendHow::Unicast));
-  CHECK(recs[1].b == 252);
-  CHECK(recs[1].a == (0 | kMaskTarget));  // mask id 0, flagged as a mask (trace format)
-  CHECK(recs[1].a == recs[2].a);          // "1-3" and hex "e" are the same mask
+  const auto send = IpiSend::from(recs[0]);
+  CHECK(send.target == 3);
+  CHECK_FALSE(send.target_is_mask);
+  CHECK(send.vector == 251);
+  CHECK(send.how == SendHow::Unicast);
+  const auto to_mask = IpiSend::from(recs[1]);
+  CHECK(to_mask.vector == 252);
+  CHECK(to_mask.target_is_mask);  // mask id 0, flagged as a mask (trace format)
+  CHECK(to_mask.target == 0);
+  CHECK(IpiSend::from(recs[2]).target_is_mask);
+  CHECK(IpiSend::from(recs[2]).target == 0);  // "1-3" and hex "e" are the same mask
   REQUIRE(r.trace.masks.size() == 1);
   CHECK(r.trace.masks[0] == std::vector<std::uint64_t>{0xe});
-  CHECK(recs[3].b == 253);  // NULL callback: a reschedule IPI
+  CHECK(IpiSend::from(recs[3]).vector == 253);  // NULL callback: a reschedule IPI
   CHECK(r.trace.cpu_count == 4);
 }
 
@@ -67,14 +71,18 @@ TEST_CASE("csd events become CsdQueue and FuncEntry/FuncExit with dense ids", "[
            "func=nmi_cpu_backtrace_ipi, csd=0000000000000000"));
   const auto& recs = r.trace.records;
   REQUIRE(recs.size() == 5);
-  CHECK(recs[0] == Record{0, Kind::CsdQueue, 0, 0, 1, 0, 0x00, 0});
-  CHECK(recs[1] == Record{10000, Kind::FuncEntry, 1, 0, 0, 0, 0, 0});
-  CHECK(recs[2] == Record{20000, Kind::FuncExit, 1, 0, 0, 0, 0, 0});
-  CHECK(recs[3].b == 1);     // second csd pointer -> id 1
-  CHECK(recs[3].c == 0x30);  // TTWU
-  CHECK(recs[4].a == 2);     // third function
-  CHECK(recs[4].b == kNone);
-  CHECK(recs[4].c == 1);  // csd=NULL: run locally
+  CHECK(recs[0] == CsdQueue{.target = 1, .type = CsdType::Async}.to_record());
+  CHECK(recs[1] ==
+        FuncEntry{.time = 10000, .cpu = 1, .func = 0, .csd = 0, .site = FuncSite::FlushSync}
+            .to_record());
+  CHECK(recs[2] == FuncExit{.time = 20000, .cpu = 1, .func = 0, .csd = 0}.to_record());
+  CHECK(CsdQueue::from(recs[3]).csd == 1);  // second csd pointer -> id 1
+  CHECK(CsdQueue::from(recs[3]).type == CsdType::Ttwu);
+  const auto local = FuncEntry::from(recs[4]);
+  CHECK(local.func == 2);  // third function
+  CHECK(local.csd == kNone);
+  CHECK(local.local);  // csd=NULL: run locally
+  CHECK(local.site == FuncSite::Local);
   CHECK(r.trace.functions ==
         std::vector<std::string>{"do_sync_core", "sched_ttwu_pending", "nmi_cpu_backtrace_ipi"});
 }
@@ -82,7 +90,7 @@ TEST_CASE("csd events become CsdQueue and FuncEntry/FuncExit with dense ids", "[
 TEST_CASE("sched_wake_idle_without_ipi becomes IpiElided", "[unit][ftrace]") {
   auto r = import_text(line(0, "3.5", "sched_wake_idle_without_ipi", "cpu=2"));
   REQUIRE(r.trace.records.size() == 1);
-  CHECK(r.trace.records[0] == Record{0, Kind::IpiElided, 0, 0, 2, 0, 0, 0});
+  CHECK(r.trace.records[0] == IpiElided{.target = 2}.to_record());
   CHECK(r.trace.cpu_count == 3);
 }
 
@@ -104,15 +112,30 @@ TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[uni
       line(2, "5.000008", "p_generic_exec_single_0", "(generic_exec_single+0x0/0x90)"));
   const auto& recs = r.trace.records;
   REQUIRE(recs.size() == 7);
-  auto single = static_cast<std::uint32_t>(Api::CallFunctionSingle);
-  auto many = static_cast<std::uint32_t>(Api::CallFunctionMany);
   // wait=1 and SCF_WAIT (flags bit 0) both mean SYNC: b = CSD_TYPE_SYNC.
-  CHECK(recs[0] == Record{0, Kind::XcallIssue, 0, 1, single, 0x10, 1, 0});
-  CHECK(recs[1] == Record{1000, Kind::IpiSend, 0, 1, 1, 251, 1, 0});
+  CHECK(recs[0] ==
+        XcallIssue{.call = 1, .api = Api::CallFunctionSingle, .flags = 0x10, .target = 1, .func = 0}
+            .to_record());
+  CHECK(recs[1] ==
+        IpiSend{.time = 1000, .call = 1, .target = 1, .vector = 251, .how = SendHow::Unicast}
+            .to_record());
   CHECK(recs[2].call == 0);  // the receiving side cannot be tied to a call without csd events
-  CHECK(recs[3] == Record{3000, Kind::XcallReturn, 0, 1, 0, single, 0, 0});
-  CHECK(recs[4] == Record{4000, Kind::XcallIssue, 0, 2, many, 0x10, 0, 1 | kMaskTarget});
-  CHECK(recs[5] == Record{5000, Kind::IpiSend, 0, 2, 1 | kMaskTarget, 252, 0, 0});
+  CHECK(recs[3] ==
+        XcallReturn{.time = 3000, .call = 1, .api = Api::CallFunctionSingle}.to_record());
+  CHECK(recs[4] == XcallIssue{.time = 4000,
+                              .call = 2,
+                              .api = Api::CallFunctionMany,
+                              .flags = 0x10,
+                              .target_is_mask = true,
+                              .func = 1}
+                       .to_record());
+  CHECK(recs[5] == IpiSend{.time = 5000,
+                           .call = 2,
+                           .target = 1,
+                           .target_is_mask = true,
+                           .vector = 252,
+                           .how = SendHow::Unknown}
+                       .to_record());
   CHECK(recs[6].kind == Kind::XcallReturn);
   CHECK(recs[6].call == 2);
   CHECK(r.trace.masks == std::vector<std::vector<std::uint64_t>>{{0xf}, {0xe}});
@@ -130,7 +153,7 @@ TEST_CASE("csd functions belong to the call that queued the csd", "[unit][ftrace
       line(1, "1.4", "csd_function_exit", "func=f, csd=00000000000000aa") +
       line(0, "1.5", "scf_single_ret", "(x+0x1/0x2 <- smp_call_function_single) ret=0"));
   for (const auto& rec : r.trace.records) CHECK(rec.call == 1);
-  CHECK(r.trace.records[2].b == 0);  // an unknown callback: vector not known
+  CHECK(IpiSend::from(r.trace.records[2]).vector == 0);  // an unknown callback: vector not known
 }
 
 TEST_CASE("an empty cpumask is kept as an empty set the format can carry", "[unit][ftrace]") {

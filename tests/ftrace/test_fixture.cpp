@@ -29,8 +29,10 @@ TEST_CASE("the Linux 6.1 QEMU capture imports with cross calls on several CPUs",
   std::set<std::uint32_t> vectors;
   for (const auto& rec : recs) {
     if (rec.kind != Kind::IrqEntry && rec.kind != Kind::IrqExit) continue;
-    if (rec.a != 251 && rec.a != 252) continue;
-    vectors.insert(rec.a);
+    const std::uint32_t vector =
+        rec.kind == Kind::IrqEntry ? IrqEntry::from(rec).vector : IrqExit::from(rec).vector;
+    if (vector != 251 && vector != 252) continue;
+    vectors.insert(vector);
     handler_cpus.insert(rec.cpu);
     depth[rec.cpu] += rec.kind == Kind::IrqEntry ? 1 : -1;
     CHECK(depth[rec.cpu] >= 0);
@@ -43,16 +45,15 @@ TEST_CASE("the Linux 6.1 QEMU capture imports with cross calls on several CPUs",
   // (unless the target's queue was already non-empty and the IPI coalesced).
   int singles = 0, delivered = 0;
   for (std::size_t i = 0; i < recs.size(); ++i) {
-    const auto& issue = recs[i];
-    if (issue.kind != Kind::XcallIssue ||
-        issue.a != static_cast<std::uint32_t>(Api::CallFunctionSingle))
-      continue;
+    XcallIssue issue;
+    if (!as(recs[i], issue) || issue.api != Api::CallFunctionSingle) continue;
     ++singles;
     REQUIRE(issue.call != 0);
     bool returned = false, entered = false;
     for (std::size_t j = i + 1; j < recs.size() && !returned; ++j) {
       const auto& r2 = recs[j];
-      if (r2.kind == Kind::IrqEntry && r2.cpu == issue.c && r2.a == 251) entered = true;
+      IrqEntry entry;
+      if (as(r2, entry) && r2.cpu == issue.target && entry.vector == 251) entered = true;
       returned = r2.kind == Kind::XcallReturn && r2.call == issue.call;
     }
     CHECK(returned);

@@ -136,19 +136,19 @@ std::vector<std::vector<std::string>> call_sequences(const xcallsim::trace::Trac
   std::vector<std::vector<std::string>> out(static_cast<std::size_t>(trace.cpu_count));
   for (const auto& r : trace.records) {
     if (r.kind != Kind::XcallIssue || r.cpu >= out.size()) continue;
+    const auto issue = xcallsim::trace::XcallIssue::from(r);
     std::string target;
-    if ((r.d & xcallsim::trace::kMaskTarget) != 0) {
+    if (issue.target_is_mask) {
       target = "mask:";
-      if (r.c < trace.masks.size())
-        for (std::uint64_t w : trace.masks[r.c]) target += std::to_string(w) + ".";
+      if (issue.target < trace.masks.size())
+        for (std::uint64_t w : trace.masks[issue.target]) target += std::to_string(w) + ".";
     } else {
-      target = std::to_string(static_cast<std::int32_t>(r.c));
+      target = std::to_string(static_cast<std::int32_t>(issue.target));
     }
-    const std::uint32_t f = r.d & ~xcallsim::trace::kMaskTarget;
-    const std::string func = f < trace.functions.size() ? trace.functions[f] : "?";
-    out[r.cpu].push_back(
-        std::string(xcallsim::trace::to_string(static_cast<xcallsim::trace::Api>(r.a))) +
-        " flags=" + std::to_string(r.b) + " target=" + target + " func=" + func);
+    const std::string func =
+        issue.func < trace.functions.size() ? trace.functions[issue.func] : "?";
+    out[r.cpu].push_back(std::string(xcallsim::trace::to_string(issue.api)) + " flags=" +
+                         std::to_string(issue.flags) + " target=" + target + " func=" + func);
   }
   return out;
 }

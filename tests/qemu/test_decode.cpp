@@ -15,9 +15,13 @@ using trace::Record;
 
 namespace {
 
-Record rec(std::uint64_t t, Kind k, std::uint16_t cpu, std::uint32_t call, std::uint32_t a = 0,
-           std::uint32_t b = 0, std::uint32_t c = 0, std::uint32_t d = 0) {
-  return Record{t, k, cpu, call, a, b, c, d};
+// A record of a kind this version does not know (its payload stays 0).
+Record unknown_kind(std::uint64_t t, std::uint16_t cpu) {
+  Record r;
+  r.time = t;
+  r.kind = static_cast<Kind>(999);
+  r.cpu = cpu;
+  return r;
 }
 
 // A guest RAM image with a trace area: `rings[cpu]` written at head = size.
@@ -42,7 +46,7 @@ struct Ram {
     const std::uint64_t off = qemu::abi::kAreaPhys + qemu::abi::kHeaderBytes +
                               std::uint64_t{r.cpu} * header().capacity * 32 +
                               (slot.head % header().capacity) * 32;
-    std::memcpy(bytes.data() + off, &r, 32);  // x86-64 host: little-endian, same layout
+    r.encode(reinterpret_cast<unsigned char*>(bytes.data() + off));
     ++slot.head;
   }
 };
@@ -63,29 +67,50 @@ TEST_CASE("decode merges rings and assigns masks and call ids", "[unit]") {
   Ram ram(1024, 2);
   std::strcpy(ram.header().func_names[0], "f");
   ram.header().func_count = 1;
-  ram.push(rec(100, Kind::XcallIssue, 0, 77, 3, 0x10, 0b11, trace::kMaskTarget | 0));
-  ram.push(rec(110, Kind::IpiSend, 0, 77, trace::kMaskTarget | 0b10, 0xfc, 1, 1));
-  ram.push(rec(120, Kind::FuncEntry, 1, 77, 0, 1, 0, 0));
-  ram.push(rec(130, Kind::XcallReturn, 0, 77, 0, 3));
-  ram.push(rec(140, Kind::CsdQueue, 1, 0, 9, 0, 0, 1));  // target cpu 9 of 2: dropped
-  ram.push(rec(150, static_cast<Kind>(999), 1, 0));      // unknown kind: dropped
+  ram.push(trace::XcallIssue{.time = 100,
+                             .call = 77,
+                             .api = trace::Api::Mask,
+                             .flags = 0x10,
+                             .target = 0b11,
+                             .target_is_mask = true,
+                             .func = 0}
+               .to_record());
+  ram.push(trace::IpiSend{.time = 110,
+                          .call = 77,
+                          .target = 0b10,
+                          .target_is_mask = true,
+                          .vector = 0xfc,
+                          .how = trace::SendHow::Unicast,
+                          .icr_writes = 1}
+               .to_record());
+  ram.push(trace::FuncEntry{
+      .time = 120, .cpu = 1, .call = 77, .func = 0, .csd = 1, .site = trace::FuncSite::FlushSync}
+               .to_record());
+  ram.push(trace::XcallReturn{.time = 130, .call = 77, .api = trace::Api::Mask}.to_record());
+  ram.push(trace::CsdQueue{
+      .time = 140, .cpu = 1, .target = 9, .type = trace::CsdType::Async, .queue_was_empty = true}
+               .to_record());      // target cpu 9 of 2: dropped
+  ram.push(unknown_kind(150, 1));  // unknown kind: dropped
   const auto g = qemu::decode_guest_trace(ram.bytes);
   REQUIRE(g.found);
   REQUIRE(g.trace.records.size() == 4);
-  CHECK(g.trace.records[0].call == 1);  // renumbered in issue order
-  CHECK(g.trace.records[0].c == 0);     // mask id 0 ...
+  CHECK(g.trace.records[0].call == 1);                             // renumbered in issue order
+  CHECK(trace::XcallIssue::from(g.trace.records[0]).target == 0);  // mask id 0 ...
   REQUIRE(g.trace.masks.size() == 2);
   CHECK(g.trace.masks[0] == std::vector<std::uint64_t>{0b11});  // ... is {0,1}
-  CHECK(g.trace.records[1].a == (trace::kMaskTarget | 1));
+  CHECK(trace::IpiSend::from(g.trace.records[1]).target == 1);
+  CHECK(trace::IpiSend::from(g.trace.records[1]).target_is_mask);
   CHECK(g.trace.functions == std::vector<std::string>{"f"});
   CHECK(g.incomplete);  // two records dropped
 }
 
 TEST_CASE("decode flags a wrapped ring and cuts to a common window", "[unit]") {
   Ram ram(1024, 2);
-  for (std::uint64_t i = 0; i < 1500; ++i) ram.push(rec(1000 + i, Kind::Mark, 0, 0, 1));
-  ram.push(rec(10, Kind::Mark, 1, 0, 2));      // older than cpu 0's window: cut
-  ram.push(rec(100000, Kind::Mark, 1, 0, 3));  // kept
+  for (std::uint64_t i = 0; i < 1500; ++i)
+    ram.push(trace::Mark{.time = 1000 + i, .value = 1}.to_record());
+  ram.push(
+      trace::Mark{.time = 10, .cpu = 1, .value = 2}.to_record());  // older than cpu 0's window: cut
+  ram.push(trace::Mark{.time = 100000, .cpu = 1, .value = 3}.to_record());  // kept
   const auto g = qemu::decode_guest_trace(ram.bytes);
   CHECK(g.incomplete);
   CHECK(g.cpus[0].overwritten == 476);
@@ -98,12 +123,31 @@ TEST_CASE("repair moves a late CsdQueue before its consumer and fixes call ids",
   // queue; cpu 1 ran the entry in between and read the csd's old call (20).
   std::vector<std::vector<Record>> rings(3);
   rings[2] = {
-      rec(100, Kind::XcallIssue, 2, 34, 1, 0, 1, 0), rec(110, Kind::CsdLock, 2, 34, 9),
-      rec(300, Kind::IrqEntry, 2, 34, 0xfb),         rec(310, Kind::IrqExit, 2, 34, 0xfb),
-      rec(320, Kind::CsdQueue, 2, 34, 1, 9, 0, 0),   rec(330, Kind::XcallReturn, 2, 34, 0, 1)};
-  rings[1] = {rec(200, Kind::FlushBegin, 1, 0, 1), rec(210, Kind::CsdUnlock, 1, 20, 9, 1),
-              rec(220, Kind::FuncEntry, 1, 20, 0, 9, 0, 1), rec(230, Kind::FuncExit, 1, 20, 0, 9),
-              rec(240, Kind::FlushEnd, 1, 0, 1)};
+      trace::XcallIssue{
+          .time = 100, .cpu = 2, .call = 34, .api = trace::Api::Single, .target = 1, .func = 0}
+          .to_record(),
+      trace::CsdLock{.time = 110, .cpu = 2, .call = 34, .csd = 9}.to_record(),
+      trace::IrqEntry{.time = 300, .cpu = 2, .call = 34, .vector = 0xfb}.to_record(),
+      trace::IrqExit{.time = 310, .cpu = 2, .call = 34, .vector = 0xfb}.to_record(),
+      trace::CsdQueue{
+          .time = 320, .cpu = 2, .call = 34, .target = 1, .csd = 9, .type = trace::CsdType::Async}
+          .to_record(),
+      trace::XcallReturn{.time = 330, .cpu = 2, .call = 34, .api = trace::Api::Single}.to_record()};
+  rings[1] = {
+      trace::FlushBegin{
+          .time = 200, .cpu = 1, .entries = 1, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::CsdUnlock{.time = 210, .cpu = 1, .call = 20, .csd = 9, .was_locked = true}.to_record(),
+      trace::FuncEntry{.time = 220,
+                       .cpu = 1,
+                       .call = 20,
+                       .func = 0,
+                       .csd = 9,
+                       .site = trace::FuncSite::FlushAsync}
+          .to_record(),
+      trace::FuncExit{.time = 230, .cpu = 1, .call = 20, .func = 0, .csd = 9}.to_record(),
+      trace::FlushEnd{.time = 240, .cpu = 1, .entries = 1, .source = trace::FlushSource::Interrupt}
+          .to_record()};
   const auto stats = qemu::repair_queue_races(rings);
   CHECK(stats.moved == 1);
   CHECK(stats.reattributed == 3);
@@ -118,8 +162,16 @@ TEST_CASE("repair moves a late CsdQueue before its consumer and fixes call ids",
 
 TEST_CASE("repair leaves a csd alone when its lock cycles do not pair", "[unit]") {
   std::vector<std::vector<Record>> rings(2);
-  rings[0] = {rec(500, Kind::CsdLock, 0, 1, 1), rec(510, Kind::CsdQueue, 0, 1, 1, 1, 0, 1)};
-  rings[1] = {rec(100, Kind::CsdUnlock, 1, 7, 1, 1)};  // an unlock before any lock
+  rings[0] = {trace::CsdLock{.time = 500, .call = 1, .csd = 1}.to_record(),
+              trace::CsdQueue{.time = 510,
+                              .call = 1,
+                              .target = 1,
+                              .csd = 1,
+                              .type = trace::CsdType::Async,
+                              .queue_was_empty = true}
+                  .to_record()};
+  rings[1] = {trace::CsdUnlock{.time = 100, .cpu = 1, .call = 7, .csd = 1, .was_locked = true}
+                  .to_record()};  // an unlock before any lock
   const auto stats = qemu::repair_queue_races(rings);
   CHECK(stats.unpaired == 1);
   CHECK(stats.moved == 0);

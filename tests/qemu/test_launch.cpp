@@ -170,15 +170,18 @@ TEST_CASE("devmodel launch apic-coalesce shows IRR coalescing and priority order
   std::vector<std::uint32_t> entries;  // IrqEntry vectors on CPU 1, in trace order
   for (const auto& rec : f.trace.records) {
     if (rec.cpu != 1) continue;
-    if (rec.kind == trace::Kind::IpiDeliver) {
-      CHECK(rec.b == 0);  // sent by CPU 0
-      low_delivered += rec.a == kLow;
-      high_delivered += rec.a == kHigh;
-    } else if (rec.kind == trace::Kind::IrrCoalesced) {
-      CHECK(rec.b == 0);
-      low_coalesced += rec.a == kLow;
-    } else if (rec.kind == trace::Kind::IrqEntry && (rec.a == kLow || rec.a == kHigh)) {
-      entries.push_back(rec.a);
+    trace::IpiDeliver deliver;
+    trace::IrrCoalesced coalesced;
+    trace::IrqEntry entry;
+    if (trace::as(rec, deliver)) {
+      CHECK(deliver.sender == 0);  // sent by CPU 0
+      low_delivered += deliver.vector == kLow;
+      high_delivered += deliver.vector == kHigh;
+    } else if (trace::as(rec, coalesced)) {
+      CHECK(coalesced.sender == 0);
+      low_coalesced += coalesced.vector == kLow;
+    } else if (trace::as(rec, entry) && (entry.vector == kLow || entry.vector == kHigh)) {
+      entries.push_back(entry.vector);
     }
   }
   CHECK(low_delivered == 1);
@@ -202,17 +205,17 @@ TEST_CASE("devmodel launch with an x2APIC model shows cluster multicast in the t
   constexpr std::uint32_t kLogical = 1u << 11;  // ICR destination mode
   std::size_t multicast_sends = 0, multicast_writes = 0, physical_writes = 0;
   for (const auto& rec : f.trace.records) {
-    if (rec.kind == trace::Kind::IpiSend &&
-        rec.c == static_cast<std::uint32_t>(trace::SendHow::ClusterMulticast))
-      ++multicast_sends;
-    if (rec.kind != trace::Kind::IcrWrite || (rec.a & 0xC0000u) != 0) continue;  // no shorthand
-    if ((rec.a & kLogical) == 0) {
+    trace::IpiSend send;
+    if (trace::as(rec, send) && send.how == trace::SendHow::ClusterMulticast) ++multicast_sends;
+    trace::IcrWrite icr;
+    if (!trace::as(rec, icr) || (icr.icr_lo & 0xC0000u) != 0) continue;  // no shorthand
+    if ((icr.icr_lo & kLogical) == 0) {
       ++physical_writes;
       continue;
     }
-    const std::uint32_t bits = rec.b & 0xFFFFu;  // x2APIC logical id: cluster << 16 | bitmap
-    CHECK(rec.b >> 16 == 0);                     // 8 CPUs: one cluster of 16
-    CHECK(rec.c == static_cast<std::uint32_t>(std::popcount(bits)));  // messages fanned out
+    const std::uint32_t bits = icr.icr_hi & 0xFFFFu;  // x2APIC logical id: cluster << 16 | bitmap
+    CHECK(icr.icr_hi >> 16 == 0);                     // 8 CPUs: one cluster of 16
+    CHECK(icr.messages == static_cast<std::uint32_t>(std::popcount(bits)));  // fanned out
     multicast_writes += std::popcount(bits) > 1;
   }
   CHECK(multicast_sends > 0);
@@ -236,8 +239,9 @@ TEST_CASE("devmodel launch mask-all shows the broadcast shorthand fanned out", "
   for (const auto& rec : f.trace.records) {
     if (rec.kind == trace::Kind::IpiDeliver || rec.kind == trace::Kind::IrrCoalesced)
       ++delivered.at(rec.cpu);  // reached the CPU (accepted, or absorbed in IRR)
-    if (rec.kind != trace::Kind::IcrWrite || (rec.a & kShorthand) != kAllButSelf) continue;
-    CHECK(rec.c == kCpus - 1);
+    trace::IcrWrite icr;
+    if (!trace::as(rec, icr) || (icr.icr_lo & kShorthand) != kAllButSelf) continue;
+    CHECK(icr.messages == kCpus - 1);
     ++broadcasts;
   }
   CHECK(broadcasts > 0);

@@ -151,7 +151,10 @@ TEST_CASE("retime: workload records that do not add up are rejected", "[unit][re
   SECTION("a csd slot the run options do not have") {
     trace::TraceFile bad = good;
     for (auto& r : bad.trace.records)
-      if (r.kind == Kind::WorkloadInfo) r.b = 0;  // no private slots
+      if (trace::WorkloadInfo info; trace::as(r, info)) {
+        info.private_slots = 0;  // no private slots
+        r = info.to_record();
+      }
     CHECK_THROWS_WITH(replay::extract_workload(bad, "t.xtr"),
                       Catch::Contains("csd slot out of range"));
   }
@@ -163,16 +166,18 @@ TEST_CASE("retime: the trace format checks the ids and CPUs workload records nam
   t.cpu_count = 2;
   t.functions = {"f"};
   const trace::TraceHeader h;
-  t.records = {{0, Kind::FuncCost, 0, 0, 0, 5, 0, 0}, {1, Kind::RawIpi, 1, 0, 0, 0x40, 0, 0}};
+  t.records = {trace::FuncCost{.func = 0, .cycles = 5}.to_record(),
+               trace::RawIpi{.time = 1, .cpu = 1, .target = 0, .vector = 0x40}.to_record()};
   const auto ok = trace::read_trace_from_memory(trace::encode_trace(t, h));
   CHECK(ok.trace.records == t.records);
   CHECK(trace::to_string(ok.trace.records[0], ok.trace) == "0 cpu0 #0 FuncCost func=f cycles=5");
 
   trace::Trace bad_func = t;
-  bad_func.records[0].a = 1;  // no function 1
+  bad_func.records[0] = trace::FuncCost{.func = 1, .cycles = 5}.to_record();  // no function 1
   CHECK_THROWS_AS(trace::encode_trace(bad_func, h), trace::TraceError);
   trace::Trace bad_cpu = t;
-  bad_cpu.records[1].a = 2;  // RawIpi to CPU 2 of 2
+  bad_cpu.records[1] =
+      trace::RawIpi{.time = 1, .cpu = 1, .target = 2, .vector = 0x40}.to_record();  // CPU 2 of 2
   CHECK_THROWS_AS(trace::encode_trace(bad_cpu, h), trace::TraceError);
 }
 

@@ -142,10 +142,12 @@ TEST_CASE("retime: cond and csd slot travel in XcallArgs right after their Xcall
   }
   REQUIRE(issues.size() == 3);
   REQUIRE(args.size() == 2);  // a plain smp_xcall has none
-  CHECK(args[0].a == static_cast<std::uint32_t>(Cond::Node0) + 1);
-  CHECK(args[0].b == 0);
-  CHECK(args[1].a == 0);
-  CHECK(args[1].b == 2);  // slot 1
+  const auto first = trace::XcallArgs::from(args[0]), second = trace::XcallArgs::from(args[1]);
+  CHECK(first.cond == trace::Cond::Node0);
+  CHECK_FALSE(first.has_slot);
+  CHECK(second.cond == trace::Cond::Absent);
+  CHECK(second.has_slot);
+  CHECK(second.slot == 1);
 }
 
 TEST_CASE("retime: a run that ends stuck re-times to the same bytes and the same report",

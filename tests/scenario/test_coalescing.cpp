@@ -10,7 +10,8 @@ namespace {
 
 std::vector<std::uint32_t> was_empty_flags(const Result& r, int sender) {
   std::vector<std::uint32_t> flags;
-  for (const auto& rec : r.records(Kind::CsdQueue, sender)) flags.push_back(rec.d);
+  for (const auto& queue : r.typed<xcallsim::trace::CsdQueue>(sender))
+    flags.push_back(queue.queue_was_empty ? 1 : 0);
   return flags;
 }
 
@@ -35,7 +36,7 @@ SCENARIO("SEM-10: a second call to a busy queue sends no IPI", "[scenario]") {
         REQUIRE(r.outcome().cpus[0].queue_coalesced == 1);
         REQUIRE(r.func_runs_on(1) == std::vector<std::string>{"a", "b"});
         REQUIRE(r.count(Kind::FlushBegin, 1) == 1);
-        REQUIRE(r.records(Kind::FlushBegin, 1)[0].a == 2);
+        REQUIRE(r.typed<xcallsim::trace::FlushBegin>(1)[0].entries == 2);
         // The second csd was queued before the IPI even arrived.
         REQUIRE(r.records(Kind::CsdQueue, 0)[1].time < r.times(Kind::IpiDeliver, 1)[0]);
       }

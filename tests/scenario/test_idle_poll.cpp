@@ -3,13 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "sim/testing/fixture.hpp"
-#include "xcall/trace_events.hpp"
 
 using namespace xcallsim::fixture;
 
 namespace {
-constexpr std::uint32_t kFlushFromIdle =
-    static_cast<std::uint32_t>(xcallsim::xcall::FlushSource::Idle);
+constexpr auto kFlushFromIdle = xcallsim::trace::FlushSource::Idle;
 }
 
 SCENARIO("SEM-11: idle-poll elision of the single IPI", "[scenario]") {
@@ -28,7 +26,7 @@ SCENARIO("SEM-11: idle-poll elision of the single IPI", "[scenario]") {
         REQUIRE(r.count(Kind::IpiElided, 0) == 1);
         REQUIRE(r.outcome().cpus[0].ipis_elided == 1);
         REQUIRE(r.count(Kind::IrqEntry, 1) == 0);
-        REQUIRE(r.records(Kind::FlushBegin, 1).at(0).b == kFlushFromIdle);
+        REQUIRE(r.typed<xcallsim::trace::FlushBegin>(1).at(0).source == kFlushFromIdle);
         REQUIRE(r.func_runs_on(1) == std::vector<std::string>{"a"});
         REQUIRE(r.returned_at(1).has_value());
       }

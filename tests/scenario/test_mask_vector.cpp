@@ -31,9 +31,9 @@ SCENARIO("SEM-18: the vector of a mask call follows how many queues became non-e
       const Result r = m.run();
       THEN("one 0xfc send reaches both") {
         INFO(r.dump());
-        const auto sends = r.records(Kind::IpiSend, 0);
+        const auto sends = r.typed<xcallsim::trace::IpiSend>(0);
         REQUIRE(sends.size() == 1);
-        REQUIRE(sends[0].b == kMaskVector);
+        REQUIRE(sends[0].vector == kMaskVector);
         REQUIRE(r.delivered(1, kMaskVector) == 1);
         REQUIRE(r.delivered(2, kMaskVector) == 1);
         REQUIRE(r.delivered(1, kSingleVector) == 0);
@@ -51,10 +51,10 @@ SCENARIO("SEM-18: the vector of a mask call follows how many queues became non-e
       THEN("only CPU2's queue became non-empty: the single vector goes to CPU2 alone") {
         INFO(r.dump());
         REQUIRE(r.outcome().completed);
-        const auto sends = r.records(Kind::IpiSend, 0);
+        const auto sends = r.typed<xcallsim::trace::IpiSend>(0);
         REQUIRE(sends.size() == 1);
-        REQUIRE(sends[0].a == 2);
-        REQUIRE(sends[0].b == kSingleVector);
+        REQUIRE(sends[0].target == 2);
+        REQUIRE(sends[0].vector == kSingleVector);
         REQUIRE(r.delivered(2, kSingleVector) == 1);
         AND_THEN("CPU1 runs both calls in one flush once IRQs are back on, in FIFO order") {
           REQUIRE(r.func_runs_on(1) == std::vector<std::string>{"a", "work"});

@@ -75,8 +75,9 @@ SCENARIO("SEM 6.6: upstream's on-stack csd is cheaper than the seed's cfd csd", 
       const Result upstream = single_sync(Profile::Upstream, "small4");
       THEN("the seed's first call pays a cold per-CPU csd line the (hot) stack csd does not") {
         INFO(seed.dump() << "\n" << upstream.dump());
-        REQUIRE(seed.records(Kind::CsdQueue, 0)[0].b == 1);       // cfd csd (0 -> 1)
-        REQUIRE(upstream.records(Kind::CsdQueue, 0)[0].b == 20);  // CPU0's stack csd (16 + 4 + 0)
+        using xcallsim::trace::CsdQueue;
+        REQUIRE(seed.typed<CsdQueue>(0)[0].csd == 1);       // cfd csd (0 -> 1)
+        REQUIRE(upstream.typed<CsdQueue>(0)[0].csd == 20);  // CPU0's stack csd (16 + 4 + 0)
         REQUIRE(first_ipi(seed) - first_ipi(upstream) >= kCacheMemory - kCacheHit);
         REQUIRE(seed.latency(1) - upstream.latency(1) >= kCacheMemory - kCacheHit);
         AND_THEN("a warm second call costs the seed no less than upstream") {
@@ -123,7 +124,7 @@ SCENARIO("SEM 6.5: smp_xcall_mask with self in the mask", "[scenario]") {
             AND_THEN("SEM-18: the local run starts after the IPI and overlaps the remote runs") {
               const Cycles local_entry = *r.func_entry(1, 0);
               const Cycles local_exit = *r.func_exit(1, 0);
-              REQUIRE(r.records(Kind::FuncEntry, 0)[0].c == 1);  // run locally by the caller
+              REQUIRE(r.typed<xcallsim::trace::FuncEntry>(0)[0].local);  // run by the caller
               REQUIRE(r.times(Kind::IpiSend, 0)[0] < local_entry);
               REQUIRE(local_entry < *r.func_entry(1, 1));
               REQUIRE(*r.func_entry(1, 1) < local_exit);

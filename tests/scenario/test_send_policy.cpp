@@ -23,7 +23,7 @@ Result mask_call(std::string_view preset, const Mask& mask) {
 }
 
 std::uint32_t how(const Result& r) {
-  return r.records(Kind::IpiSend, 0).at(0).c;
+  return static_cast<std::uint32_t>(r.typed<xcallsim::trace::IpiSend>(0).at(0).how);
 }
 constexpr auto kShorthandAllButSelf =
     static_cast<std::uint32_t>(xcallsim::trace::SendHow::ShorthandAllButSelf);
@@ -41,7 +41,7 @@ SCENARIO("SEM-36..45: ICR writes per mask IPI under each sending policy", "[scen
         INFO(r.dump());
         REQUIRE(r.icr_writes(0) == 1);
         REQUIRE(how(r) == kShorthandAllButSelf);
-        REQUIRE((r.records(Kind::IcrWrite, 0)[0].a & 0xC0000u) == 0xC0000u);
+        REQUIRE((r.typed<xcallsim::trace::IcrWrite>(0)[0].icr_lo & 0xC0000u) == 0xC0000u);
         for (int cpu = 1; cpu < 4; ++cpu) REQUIRE(r.delivered(cpu, kMaskVector) == 1);
       }
     }
@@ -92,9 +92,9 @@ SCENARIO("SEM-36..45: ICR writes per mask IPI under each sending policy", "[scen
         INFO(r.dump());
         REQUIRE(r.icr_writes(0) == 2);
         REQUIRE(how(r) == kCluster);
-        const auto writes = r.records(Kind::IcrWrite, 0);
-        REQUIRE(writes[0].b == 0x0000FFFEu);  // cluster 0, CPUs 1..15
-        REQUIRE(writes[1].b == 0x0001FFFFu);  // cluster 1, CPUs 16..31
+        const auto writes = r.typed<xcallsim::trace::IcrWrite>(0);
+        REQUIRE(writes[0].icr_hi == 0x0000FFFEu);  // cluster 0, CPUs 1..15
+        REQUIRE(writes[1].icr_hi == 0x0001FFFFu);  // cluster 1, CPUs 16..31
         for (int cpu = 1; cpu < 32; ++cpu) REQUIRE(r.delivered(cpu, kMaskVector) == 1);
       }
     }
@@ -115,7 +115,7 @@ SCENARIO("SEM-36..45: ICR writes per mask IPI under each sending policy", "[scen
       THEN("one write carrying the 8-bit bitmap") {
         REQUIRE(r.icr_writes(0) == 1);
         REQUIRE(how(r) == kFlat);
-        REQUIRE(r.records(Kind::IcrWrite, 0)[0].b == 0xFEu << 24);
+        REQUIRE(r.typed<xcallsim::trace::IcrWrite>(0)[0].icr_hi == 0xFEu << 24);
         for (int cpu = 1; cpu < 8; ++cpu) REQUIRE(r.delivered(cpu, kMaskVector) == 1);
       }
     }

@@ -42,11 +42,11 @@ SCENARIO("SEM-30: a target that keeps IRQs off past the timeout is reported stuc
         REQUIRE(text.find("unresponsive") != std::string::npos);
         REQUIRE(text.find("target CPU#01") != std::string::npos);
         REQUIRE(text.find("IRQs disabled") != std::string::npos);
-        const auto stuck = r.records(Kind::StuckCall);
+        const auto stuck = r.typed<xcallsim::trace::StuckCall>();
         REQUIRE(stuck.size() == 1);
         REQUIRE(stuck[0].cpu == 0);
-        REQUIRE(stuck[0].b == 1);
-        REQUIRE(r.trace().functions.at(stuck[0].c) == "noop");
+        REQUIRE(stuck[0].target == 1);
+        REQUIRE(r.trace().functions.at(stuck[0].func) == "noop");
         REQUIRE(stuck[0].call == 1);
         AND_THEN("it fired one timeout after the wait began, and the function never ran") {
           const Cycles wait_began = r.records(Kind::LockWaitBegin, 0).back().time;

@@ -5,9 +5,13 @@ namespace xcallsim::test {
 
 using trace::Kind;
 
-trace::Record rec(std::uint64_t time, Kind kind, std::uint16_t cpu, std::uint32_t call,
-                  std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
-  return trace::Record{time, kind, cpu, call, a, b, c, d};
+trace::Record head_only(std::uint64_t time, Kind kind, std::uint16_t cpu, std::uint32_t call) {
+  trace::Record r;
+  r.time = time;
+  r.kind = kind;
+  r.cpu = cpu;
+  r.call = call;
+  return r;
 }
 
 trace::Trace sample_trace() {
@@ -16,58 +20,123 @@ trace::Trace sample_trace() {
   t.ghz = 2.0;
   t.functions = {"flush_tlb_func", "do_sync_core"};
   t.masks = {{0b0110}};
-  constexpr std::uint32_t M = trace::kMaskTarget;
   t.records = {
-      rec(10, Kind::XcallIssue, 0, 1, 3, 0x10, 0, 0 | M),
-      rec(12, Kind::CsdLock, 0, 1, 1),
-      rec(14, Kind::CsdQueue, 0, 1, 1, 1, 0x10, 1),
-      rec(15, Kind::CsdLock, 0, 1, 2),
-      rec(16, Kind::CsdQueue, 0, 1, 2, 2, 0x10, 1),
-      rec(20, Kind::IpiSend, 0, 1, 0 | M, 0xfc, 5, 2),
-      rec(22, Kind::LockWaitBegin, 0, 1, 1, 1),
-      rec(30, Kind::IpiDeliver, 1, 0, 0xfc, 0),
-      rec(31, Kind::IpiDeliver, 2, 0, 0xfc, 0),
-      rec(32, Kind::IrqEntry, 1, 0, 0xfc),
-      rec(33, Kind::IrqEntry, 2, 0, 0xfc),
-      rec(34, Kind::Eoi, 1, 0, 0xfc),
-      rec(34, Kind::FlushBegin, 1, 0, 1, 0),
-      rec(35, Kind::FuncEntry, 1, 1, 0, 1, 0, 0),
-      rec(36, Kind::FlushBegin, 2, 0, 1, 0),
-      rec(36, Kind::FuncEntry, 2, 1, 0, 2, 0, 0),
-      rec(40, Kind::FuncExit, 1, 1, 0, 1),
-      rec(41, Kind::CsdUnlock, 1, 1, 1, 1),
-      rec(42, Kind::FlushEnd, 1, 0, 1, 0),
-      rec(42, Kind::IrqExit, 1, 0, 0xfc),
-      rec(43, Kind::FuncExit, 2, 1, 0, 2),
-      rec(43, Kind::CsdUnlock, 2, 1, 2, 1),
-      rec(44, Kind::FlushEnd, 2, 0, 1, 0),
-      rec(44, Kind::IrqExit, 2, 0, 0xfc),
-      rec(45, Kind::LockWaitEnd, 0, 1, 1, 1),
-      rec(46, Kind::LockWaitBegin, 0, 1, 2, 2),
-      rec(46, Kind::LockWaitEnd, 0, 1, 2, 2),
-      rec(50, Kind::XcallReturn, 0, 1, 0, 3),
-      rec(60, Kind::XcallIssue, 3, 2, 1, 0x00, 1, 1),
-      rec(61, Kind::CsdQueue, 3, 2, 1, 30, 0x00, 1),
-      rec(62, Kind::IpiSend, 3, 2, 1, 0xfb, 1, 1),
-      rec(63, Kind::XcallReturn, 3, 2, 0, 1),
-      rec(64, Kind::XcallIssue, 3, 3, 1, 0x00, 1, 1),
-      rec(65, Kind::CsdQueue, 3, 3, 1, 31, 0x00, 0),
-      rec(66, Kind::XcallReturn, 3, 3, 0, 1),
-      rec(70, Kind::IpiDeliver, 1, 0, 0xfb, 3),
-      rec(71, Kind::IrqEntry, 1, 0, 0xfb),
-      rec(71, Kind::FlushBegin, 1, 0, 2, 0),
-      rec(72, Kind::CsdUnlock, 1, 2, 30, 1),
-      rec(72, Kind::FuncEntry, 1, 2, 1, 30, 0, 1),
-      rec(73, Kind::FuncExit, 1, 2, 1, 30),
-      rec(74, Kind::CsdUnlock, 1, 3, 31, 1),
-      rec(74, Kind::FuncEntry, 1, 3, 1, 31, 0, 1),
-      rec(75, Kind::FuncExit, 1, 3, 1, 31),
-      rec(76, Kind::FlushEnd, 1, 0, 2, 0),
-      rec(76, Kind::IrqExit, 1, 0, 0xfb),
-      rec(80, Kind::ProgramEnd, 0, 0),
-      rec(80, Kind::ProgramEnd, 1, 0),
-      rec(80, Kind::ProgramEnd, 2, 0),
-      rec(80, Kind::ProgramEnd, 3, 0),
+      trace::XcallIssue{.time = 10,
+                        .call = 1,
+                        .api = trace::Api::Mask,
+                        .flags = 0x10,
+                        .target_is_mask = true,
+                        .func = 0}
+          .to_record(),
+      trace::CsdLock{.time = 12, .call = 1, .csd = 1}.to_record(),
+      trace::CsdQueue{.time = 14,
+                      .call = 1,
+                      .target = 1,
+                      .csd = 1,
+                      .type = trace::CsdType::Sync,
+                      .queue_was_empty = true}
+          .to_record(),
+      trace::CsdLock{.time = 15, .call = 1, .csd = 2}.to_record(),
+      trace::CsdQueue{.time = 16,
+                      .call = 1,
+                      .target = 2,
+                      .csd = 2,
+                      .type = trace::CsdType::Sync,
+                      .queue_was_empty = true}
+          .to_record(),
+      trace::IpiSend{.time = 20,
+                     .call = 1,
+                     .target_is_mask = true,
+                     .vector = 0xfc,
+                     .how = trace::SendHow::PerCpuLoop,
+                     .icr_writes = 2}
+          .to_record(),
+      trace::LockWaitBegin{.time = 22, .call = 1, .csd = 1, .target = 1}.to_record(),
+      trace::IpiDeliver{.time = 30, .cpu = 1, .vector = 0xfc}.to_record(),
+      trace::IpiDeliver{.time = 31, .cpu = 2, .vector = 0xfc}.to_record(),
+      trace::IrqEntry{.time = 32, .cpu = 1, .vector = 0xfc}.to_record(),
+      trace::IrqEntry{.time = 33, .cpu = 2, .vector = 0xfc}.to_record(),
+      trace::Eoi{.time = 34, .cpu = 1, .vector = 0xfc}.to_record(),
+      trace::FlushBegin{.time = 34, .cpu = 1, .entries = 1, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::FuncEntry{
+          .time = 35, .cpu = 1, .call = 1, .func = 0, .csd = 1, .site = trace::FuncSite::FlushSync}
+          .to_record(),
+      trace::FlushBegin{.time = 36, .cpu = 2, .entries = 1, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::FuncEntry{
+          .time = 36, .cpu = 2, .call = 1, .func = 0, .csd = 2, .site = trace::FuncSite::FlushSync}
+          .to_record(),
+      trace::FuncExit{.time = 40, .cpu = 1, .call = 1, .func = 0, .csd = 1}.to_record(),
+      trace::CsdUnlock{.time = 41, .cpu = 1, .call = 1, .csd = 1, .was_locked = true}.to_record(),
+      trace::FlushEnd{.time = 42, .cpu = 1, .entries = 1, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::IrqExit{.time = 42, .cpu = 1, .vector = 0xfc}.to_record(),
+      trace::FuncExit{.time = 43, .cpu = 2, .call = 1, .func = 0, .csd = 2}.to_record(),
+      trace::CsdUnlock{.time = 43, .cpu = 2, .call = 1, .csd = 2, .was_locked = true}.to_record(),
+      trace::FlushEnd{.time = 44, .cpu = 2, .entries = 1, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::IrqExit{.time = 44, .cpu = 2, .vector = 0xfc}.to_record(),
+      trace::LockWaitEnd{.time = 45, .call = 1, .csd = 1, .target = 1}.to_record(),
+      trace::LockWaitBegin{.time = 46, .call = 1, .csd = 2, .target = 2}.to_record(),
+      trace::LockWaitEnd{.time = 46, .call = 1, .csd = 2, .target = 2}.to_record(),
+      trace::XcallReturn{.time = 50, .call = 1, .api = trace::Api::Mask}.to_record(),
+      trace::XcallIssue{
+          .time = 60, .cpu = 3, .call = 2, .api = trace::Api::Single, .target = 1, .func = 1}
+          .to_record(),
+      trace::CsdQueue{.time = 61,
+                      .cpu = 3,
+                      .call = 2,
+                      .target = 1,
+                      .csd = 30,
+                      .type = trace::CsdType::Async,
+                      .queue_was_empty = true}
+          .to_record(),
+      trace::IpiSend{.time = 62,
+                     .cpu = 3,
+                     .call = 2,
+                     .target = 1,
+                     .vector = 0xfb,
+                     .how = trace::SendHow::Unicast,
+                     .icr_writes = 1}
+          .to_record(),
+      trace::XcallReturn{.time = 63, .cpu = 3, .call = 2, .api = trace::Api::Single}.to_record(),
+      trace::XcallIssue{
+          .time = 64, .cpu = 3, .call = 3, .api = trace::Api::Single, .target = 1, .func = 1}
+          .to_record(),
+      trace::CsdQueue{
+          .time = 65, .cpu = 3, .call = 3, .target = 1, .csd = 31, .type = trace::CsdType::Async}
+          .to_record(),
+      trace::XcallReturn{.time = 66, .cpu = 3, .call = 3, .api = trace::Api::Single}.to_record(),
+      trace::IpiDeliver{.time = 70, .cpu = 1, .vector = 0xfb, .sender = 3}.to_record(),
+      trace::IrqEntry{.time = 71, .cpu = 1, .vector = 0xfb}.to_record(),
+      trace::FlushBegin{.time = 71, .cpu = 1, .entries = 2, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::CsdUnlock{.time = 72, .cpu = 1, .call = 2, .csd = 30, .was_locked = true}.to_record(),
+      trace::FuncEntry{.time = 72,
+                       .cpu = 1,
+                       .call = 2,
+                       .func = 1,
+                       .csd = 30,
+                       .site = trace::FuncSite::FlushAsync}
+          .to_record(),
+      trace::FuncExit{.time = 73, .cpu = 1, .call = 2, .func = 1, .csd = 30}.to_record(),
+      trace::CsdUnlock{.time = 74, .cpu = 1, .call = 3, .csd = 31, .was_locked = true}.to_record(),
+      trace::FuncEntry{.time = 74,
+                       .cpu = 1,
+                       .call = 3,
+                       .func = 1,
+                       .csd = 31,
+                       .site = trace::FuncSite::FlushAsync}
+          .to_record(),
+      trace::FuncExit{.time = 75, .cpu = 1, .call = 3, .func = 1, .csd = 31}.to_record(),
+      trace::FlushEnd{.time = 76, .cpu = 1, .entries = 2, .source = trace::FlushSource::Interrupt}
+          .to_record(),
+      trace::IrqExit{.time = 76, .cpu = 1, .vector = 0xfb}.to_record(),
+      trace::ProgramEnd{.time = 80}.to_record(),
+      trace::ProgramEnd{.time = 80, .cpu = 1}.to_record(),
+      trace::ProgramEnd{.time = 80, .cpu = 2}.to_record(),
+      trace::ProgramEnd{.time = 80, .cpu = 3}.to_record(),
   };
   return t;
 }

@@ -8,8 +8,8 @@
 namespace xcallsim::test {
 
 trace::Trace sample_trace();
-trace::Record rec(std::uint64_t time, trace::Kind kind, std::uint16_t cpu, std::uint32_t call,
-                  std::uint32_t a = 0, std::uint32_t b = 0, std::uint32_t c = 0,
-                  std::uint32_t d = 0);
+// A record of any kind (one this version does not know, too) with an empty payload.
+trace::Record head_only(std::uint64_t time, trace::Kind kind, std::uint16_t cpu,
+                        std::uint32_t call);
 
 }  // namespace xcallsim::test

@@ -86,7 +86,9 @@ TEST_CASE("an unfinished writer ends the stream as incomplete", "[unit]") {
   {
     trace::Writer w(out, h);
     const auto f = w.add_function("f");
-    w.write(test::rec(5, Kind::FuncEntry, 1, 0, f));
+    w.write(trace::FuncEntry{
+        .time = 5, .cpu = 1, .func = f, .csd = 0, .site = trace::FuncSite::FlushSync}
+                .to_record());
     CHECK(w.records_written() == 1);
   }
   const std::string s = out.str();
@@ -108,9 +110,30 @@ TEST_CASE("masks of 1024 and more CPUs and long names survive the round trip", "
   wide[23] = std::uint64_t{1} << 27;  // cpu 1499
   t.masks = {wide, {0}};
   t.functions = {"", std::string(100, 'x'), "exactly8"};
-  t.records = {test::rec(1, Kind::XcallIssue, 1499, 1, 3, 0x10, 0, trace::kMaskTarget | 2),
-               test::rec(2, Kind::IpiSend, 1499, 1, trace::kMaskTarget | 1, 0xfc, 5, 3),
-               test::rec(3, Kind::FuncEntry, 1023, 1, 1, 7, 0, 0)};
+  t.records = {trace::XcallIssue{.time = 1,
+                                 .cpu = 1499,
+                                 .call = 1,
+                                 .api = trace::Api::Mask,
+                                 .flags = 0x10,
+                                 .target_is_mask = true,
+                                 .func = 2}
+                   .to_record(),
+               trace::IpiSend{.time = 2,
+                              .cpu = 1499,
+                              .call = 1,
+                              .target = 1,
+                              .target_is_mask = true,
+                              .vector = 0xfc,
+                              .how = trace::SendHow::PerCpuLoop,
+                              .icr_writes = 3}
+                   .to_record(),
+               trace::FuncEntry{.time = 3,
+                                .cpu = 1023,
+                                .call = 1,
+                                .func = 1,
+                                .csd = 7,
+                                .site = trace::FuncSite::FlushSync}
+                   .to_record()};
   const auto bytes = trace::encode_trace(t, {});
   const trace::TraceFile f = trace::read_trace_from_memory(bytes);
   CHECK(f.trace.masks == t.masks);
@@ -125,8 +148,9 @@ TEST_CASE("the streaming writer defines ids lazily and in order", "[unit]") {
   trace::Writer w(out, h);
   const auto f0 = w.add_function("a");
   const auto f1 = w.add_function("b");
-  w.write(test::rec(1, Kind::FuncEntry, 0, 0, f1));  // defines 0 and 1 first
-  w.write(test::rec(2, Kind::FuncExit, 0, 0, f0));
+  w.write(trace::FuncEntry{.time = 1, .func = f1, .csd = 0, .site = trace::FuncSite::FlushSync}
+              .to_record());  // defines 0 and 1 first
+  w.write(trace::FuncExit{.time = 2, .func = f0, .csd = 0}.to_record());
   w.add_mask({3});
   w.finish();
   w.finish();  // idempotent
@@ -152,10 +176,11 @@ TEST_CASE("the writer refuses records the reader would reject", "[unit]") {
     }
     return Code::Io;
   };
-  CHECK(code_of(test::rec(1, Kind::Mark, 2, 0)) == Code::CpuOutOfRange);
-  CHECK(code_of(test::rec(1, Kind::FuncEntry, 0, 0, 0)) == Code::UnresolvedId);
-  CHECK(code_of(test::rec(1, static_cast<Kind>(999), 0, 0)) == Code::UnknownKind);
-  w.write(test::rec(5, Kind::Mark, 0, 0));
-  CHECK(code_of(test::rec(4, Kind::Mark, 0, 0)) == Code::TimeOrder);
+  CHECK(code_of(trace::Mark{.time = 1, .cpu = 2}.to_record()) == Code::CpuOutOfRange);
+  CHECK(code_of(trace::FuncEntry{.time = 1, .func = 0, .csd = 0, .site = trace::FuncSite::FlushSync}
+                    .to_record()) == Code::UnresolvedId);
+  CHECK(code_of(test::head_only(1, static_cast<Kind>(999), 0, 0)) == Code::UnknownKind);
+  w.write(trace::Mark{.time = 5}.to_record());
+  CHECK(code_of(trace::Mark{.time = 4}.to_record()) == Code::TimeOrder);
   CHECK_THROWS_AS(w.add_mask({4}), trace::TraceError);  // cpu 2 of 2
 }

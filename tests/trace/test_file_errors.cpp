@@ -22,9 +22,17 @@ std::vector<std::byte> valid_bytes() {
   t.cpu_count = 4;
   t.functions = {"f"};
   t.masks = {{0b10}};
-  t.records = {test::rec(1, Kind::Mark, 0, 0), test::rec(2, Kind::FuncEntry, 1, 0, 0),
-               test::rec(3, Kind::IpiSend, 0, 0, trace::kMaskTarget | 0, 0xfc, 5, 1),
-               test::rec(4, Kind::FuncExit, 1, 0, 0)};
+  t.records = {
+      trace::Mark{.time = 1}.to_record(),
+      trace::FuncEntry{.time = 2, .cpu = 1, .func = 0, .csd = 0, .site = trace::FuncSite::FlushSync}
+          .to_record(),
+      trace::IpiSend{.time = 3,
+                     .target_is_mask = true,
+                     .vector = 0xfc,
+                     .how = trace::SendHow::PerCpuLoop,
+                     .icr_writes = 1}
+          .to_record(),
+      trace::FuncExit{.time = 4, .cpu = 1, .func = 0, .csd = 0}.to_record()};
   return trace::encode_trace(t, {});
 }
 

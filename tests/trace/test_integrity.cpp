@@ -43,9 +43,16 @@ trace::Trace small_trace() {
   t.ghz = 2.5;
   t.functions = {"f"};
   t.masks = {{0b10}};
-  t.records = {test::rec(1, Kind::FuncEntry, 1, 0, 0),
-               test::rec(2, Kind::IpiSend, 0, 0, trace::kMaskTarget | 0, 0xfc, 5, 1),
-               test::rec(3, Kind::FuncExit, 1, 0, 0)};
+  t.records = {
+      trace::FuncEntry{.time = 1, .cpu = 1, .func = 0, .csd = 0, .site = trace::FuncSite::FlushSync}
+          .to_record(),
+      trace::IpiSend{.time = 2,
+                     .target_is_mask = true,
+                     .vector = 0xfc,
+                     .how = trace::SendHow::PerCpuLoop,
+                     .icr_writes = 1}
+          .to_record(),
+      trace::FuncExit{.time = 3, .cpu = 1, .func = 0, .csd = 0}.to_record()};
   return t;
 }
 
@@ -296,7 +303,7 @@ TEST_CASE("END record: an incomplete end keeps its reason and the header flag", 
     std::ostringstream out(std::ios::binary);
     {
       trace::Writer w(out, named_header());
-      w.write(test::rec(1, Kind::Mark, 0, 0));
+      w.write(trace::Mark{.time = 1}.to_record());
       w.finish(status);
       w.finish();  // idempotent: the first status stays
     }
@@ -359,8 +366,8 @@ TEST_CASE("END record: a writer destroyed unfinished ends as Other", "[unit]") {
   try {
     trace::Writer w(out, named_header());
     w.add_function("f");
-    w.write(test::rec(5, Kind::Mark, 0, 0));
-    w.write(test::rec(4, Kind::Mark, 0, 0));  // throws: time goes backwards
+    w.write(trace::Mark{.time = 5}.to_record());
+    w.write(trace::Mark{.time = 4}.to_record());  // throws: time goes backwards
   } catch (const trace::TraceError& e) {
     CHECK(e.code() == Code::TimeOrder);
   }
@@ -392,14 +399,7 @@ Bytes v1_bytes(std::uint32_t flags, const std::vector<trace::Record>& records) {
   for (const trace::Record& r : records) {
     const std::size_t at = b.size();
     b.resize(at + 32, std::byte{0});
-    put(b, at, r.time, 8);
-    put(b, at + 8, static_cast<std::uint16_t>(r.kind), 2);
-    put(b, at + 10, r.cpu, 2);
-    put(b, at + 12, r.call, 4);
-    put(b, at + 16, r.a, 4);
-    put(b, at + 20, r.b, 4);
-    put(b, at + 24, r.c, 4);
-    put(b, at + 28, r.d, 4);
+    r.encode(reinterpret_cast<unsigned char*>(&b[at]));
   }
   return b;
 }
@@ -407,8 +407,8 @@ Bytes v1_bytes(std::uint32_t flags, const std::vector<trace::Record>& records) {
 }  // namespace
 
 TEST_CASE("Version 1 traces: read without integrity check, with a warning", "[unit]") {
-  const std::vector<trace::Record> records = {test::rec(1, Kind::Mark, 0, 0),
-                                              test::rec(2, Kind::Mark, 1, 0)};
+  const std::vector<trace::Record> records = {trace::Mark{.time = 1}.to_record(),
+                                              trace::Mark{.time = 2, .cpu = 1}.to_record()};
   const trace::TraceFile f = trace::read_trace_from_memory(v1_bytes(0, records));
   CHECK(f.version == 1);
   CHECK(f.trace.records == records);
@@ -435,10 +435,10 @@ TEST_CASE("Version 1 traces: the version 1 rules still hold", "[unit]") {
   // No END kind in version 1: 0xFF03 is an unknown record there.
   trace::Record end{};
   end.kind = static_cast<Kind>(trace::kEndKind);
-  Failure f = read_failure(v1_bytes(0, {test::rec(1, Kind::Mark, 0, 0), end}));
+  Failure f = read_failure(v1_bytes(0, {trace::Mark{.time = 1}.to_record(), end}));
   CHECK(f.code == Code::UnknownKind);
   CHECK(f.offset == 56 + 32 + 8);
-  Bytes cut = v1_bytes(0, {test::rec(1, Kind::Mark, 0, 0)});
+  Bytes cut = v1_bytes(0, {trace::Mark{.time = 1}.to_record()});
   cut.pop_back();
   CHECK(read_failure(cut).code == Code::Truncated);
   Bytes v3 = v1_bytes(0, {});

@@ -85,8 +85,8 @@ TEST_CASE("the Perfetto export is valid Trace Event JSON with a track per CPU", 
 
 TEST_CASE("Perfetto timestamps are microseconds at the trace clock", "[unit]") {
   trace::Trace t = test::sample_trace();  // 2 GHz: 2000 cycles per microsecond
-  t.records = {test::rec(4000, trace::Kind::IrqEntry, 1, 0, 0xfb),
-               test::rec(5000, trace::Kind::IrqExit, 1, 0, 0xfb)};
+  t.records = {trace::IrqEntry{.time = 4000, .cpu = 1, .vector = 0xfb}.to_record(),
+               trace::IrqExit{.time = 5000, .cpu = 1, .vector = 0xfb}.to_record()};
   const json doc = replay::export_perfetto(t);
   bool found = false;
   for (const json& e : doc["traceEvents"])
@@ -101,9 +101,9 @@ TEST_CASE("Perfetto timestamps are microseconds at the trace clock", "[unit]") {
 TEST_CASE("Perfetto export closes unfinished slices and drops unmatched ends", "[unit]") {
   trace::Trace t;
   t.cpu_count = 2;
-  t.records = {test::rec(1, trace::Kind::FuncExit, 0, 0, 0),
-               test::rec(2, trace::Kind::IrqEntry, 1, 0, 0xfb),
-               test::rec(9, trace::Kind::IpiDeliver, 0, 0, 0xfb, 1)};
+  t.records = {trace::FuncExit{.time = 1, .func = 0, .csd = 0}.to_record(),
+               trace::IrqEntry{.time = 2, .cpu = 1, .vector = 0xfb}.to_record(),
+               trace::IpiDeliver{.time = 9, .vector = 0xfb, .sender = 1}.to_record()};
   const json doc = replay::export_perfetto(t);
   check_structure(doc);
   int unfinished = 0;

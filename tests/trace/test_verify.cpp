@@ -45,7 +45,8 @@ TEST_CASE("a call that never returns is reported", "[unit]") {
 
 TEST_CASE("a return without an issue is reported", "[unit]") {
   trace::Trace t = test::sample_trace();
-  t.records.push_back(test::rec(90, Kind::XcallReturn, 0, 77, 0, 1));
+  t.records.push_back(
+      trace::XcallReturn{.time = 90, .call = 77, .api = trace::Api::Single}.to_record());
   CHECK(rules_of(t) == std::vector<Rule>{Rule::ReturnWithoutIssue});
 }
 
@@ -66,7 +67,14 @@ TEST_CASE("ASYNC functions run out of queueing order are reported", "[unit]") {
   for (auto& r : t.records) {  // call 3's function runs first on cpu1
     if (r.cpu != 1 || r.call == 0 || r.time < 70) continue;
     r.call = r.call == 2 ? 3 : 2;
-    if (r.kind == Kind::FuncEntry || r.kind == Kind::FuncExit) r.b = r.b == 30 ? 31 : 30;
+    const auto swap = [](std::uint32_t csd) { return csd == 30 ? 31u : 30u; };
+    if (trace::FuncEntry e; trace::as(r, e)) {
+      e.csd = swap(e.csd);
+      r = e.to_record();
+    } else if (trace::FuncExit x; trace::as(r, x)) {
+      x.csd = swap(x.csd);
+      r = x.to_record();
+    }
   }
   CHECK(rules_of(t) == std::vector<Rule>{Rule::FifoOrder});
 }
@@ -74,7 +82,10 @@ TEST_CASE("ASYNC functions run out of queueing order are reported", "[unit]") {
 TEST_CASE("a csd queued again while locked is reported", "[unit]") {
   trace::Trace t = test::sample_trace();
   for (auto& r : t.records)
-    if (r.kind == Kind::CsdQueue && r.call == 3) r.b = 30;  // call 2 still holds csd 30
+    if (trace::CsdQueue q; trace::as(r, q) && r.call == 3) {
+      q.csd = 30;  // call 2 still holds csd 30
+      r = q.to_record();
+    }
   const auto v = replay::verify(t);
   REQUIRE(v.size() == 1);
   CHECK(v[0].rule == Rule::CsdReuse);
@@ -91,15 +102,33 @@ TEST_CASE("a csd queued on an empty queue without an IPI is reported", "[unit]")
 
   trace::Trace elided = test::sample_trace();
   for (auto& r : elided.records)
-    if (r.kind == Kind::IpiSend && r.call == 2) r = test::rec(62, Kind::IpiElided, 3, 2, 1);
+    if (r.kind == Kind::IpiSend && r.call == 2)
+      r = trace::IpiElided{.time = 62, .cpu = 3, .call = 2, .target = 1}.to_record();
   CHECK(replay::verify(elided).empty());
 }
 
 TEST_CASE("verify tolerates garbage ids and CPUs", "[unit]") {
   trace::Trace t;
   t.cpu_count = 1;
-  t.records = {test::rec(1, Kind::IpiSend, 0, 9, trace::kMaskTarget | 99, 0, 5, 1),
-               test::rec(2, Kind::FuncEntry, 7, 12345, trace::kNone, trace::kNone, 0, 1),
-               test::rec(3, Kind::CsdQueue, 0, 0, 4000000, trace::kNone, 0, 1)};
+  t.records = {trace::IpiSend{.time = 1,
+                              .call = 9,
+                              .target = 99,
+                              .target_is_mask = true,
+                              .how = trace::SendHow::PerCpuLoop,
+                              .icr_writes = 1}
+                   .to_record(),
+               trace::FuncEntry{.time = 2,
+                                .cpu = 7,
+                                .call = 12345,
+                                .func = trace::kNone,
+                                .csd = trace::kNone,
+                                .site = trace::FuncSite::FlushAsync}
+                   .to_record(),
+               trace::CsdQueue{.time = 3,
+                               .target = 4000000,
+                               .csd = trace::kNone,
+                               .type = trace::CsdType::Async,
+                               .queue_was_empty = true}
+                   .to_record()};
   CHECK(rules_of(t) == std::vector<Rule>{Rule::MissingIpi});
 }

@@ -15,7 +15,7 @@ void assign_call_ids(std::vector<Record>& records) {
     if (r.kind == Kind::XcallIssue) open[r.cpu].push_back(i);
     if (r.kind != Kind::XcallReturn) continue;
     auto& stack = open[r.cpu];
-    if (!stack.empty() && records[stack.back()].a == r.b) {
+    if (!stack.empty() && XcallIssue::from(records[stack.back()]).api == XcallReturn::from(r).api) {
       return_of[stack.back()] = i;
       stack.pop_back();
     }
@@ -47,12 +47,14 @@ void assign_call_ids(std::vector<Record>& records) {
       case Kind::IpiSend:
       case Kind::IpiElided:
         if (!stack.empty()) r.call = stack.back();
-        if (r.kind == Kind::CsdQueue) csd_call[r.b] = r.call;
+        if (r.kind == Kind::CsdQueue) csd_call[CsdQueue::from(r).csd] = r.call;
         break;
       case Kind::FuncEntry:
       case Kind::FuncExit:
-        if (r.b != kNone) {
-          if (auto it = csd_call.find(r.b); it != csd_call.end()) r.call = it->second;
+        if (const std::uint32_t csd =
+                r.kind == Kind::FuncEntry ? FuncEntry::from(r).csd : FuncExit::from(r).csd;
+            csd != kNone) {
+          if (auto it = csd_call.find(csd); it != csd_call.end()) r.call = it->second;
         } else if (!stack.empty()) {
           r.call = stack.back();  // run locally by the caller
         }

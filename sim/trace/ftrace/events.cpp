@@ -7,16 +7,10 @@
 namespace xcallsim::trace::ftrace::detail {
 namespace {
 
-constexpr std::uint32_t kCsdTypeSync = 0x10;  // CSD_TYPE_SYNC (SEMANTICS 2.1.2)
-
 constexpr std::uint32_t kCallFunctionVector = 252;
 constexpr std::uint32_t kCallFunctionSingleVector = 251;
 constexpr std::uint32_t kRescheduleVector = 253;
-constexpr std::uint32_t kUnknown = 0;  // "not known from this trace" for SendHow / ICR writes
-
-// FuncSite values (xcall/trace_events.hpp) and csd types written for csd_* events.
-constexpr std::uint32_t kSiteFlushSync = 0, kSiteFlushTtwu = 3, kSiteLocal = 4;
-constexpr std::uint32_t kCsdTypeAsync = 0x00, kCsdTypeIrqWork = 0x20, kCsdTypeTtwu = 0x30;
+constexpr std::uint32_t kUnknownVector = 0;  // the callback is not an IPI handler we know
 
 struct Sender {
   std::string_view symbol;
@@ -37,7 +31,7 @@ std::uint32_t vector_for_callback(std::string_view callback, std::uint32_t ipi_v
   std::string_view name = symbol_name(callback);
   if (name.empty()) return kRescheduleVector;  // smp_send_reschedule() traces a NULL callback
   if (name == "generic_smp_call_function_single_interrupt") return ipi_vector;
-  return kUnknown;
+  return kUnknownVector;
 }
 
 }  // namespace
@@ -61,16 +55,22 @@ const std::map<std::string_view, Importer::Handler>& Importer::handlers() {
 }
 
 void Importer::irq_vector(const EventLine& ev) {
-  bool entry = ev.event.ends_with("_entry");
-  emit(ev, entry ? Kind::IrqEntry : Kind::IrqExit, uint_field(ev, "vector"));
+  const std::uint32_t vector = uint_field(ev, "vector");
+  if (ev.event.ends_with("_entry")) {
+    emit(ev, IrqEntry{.vector = vector}.to_record());
+  } else {
+    emit(ev, IrqExit{.vector = vector}.to_record());
+  }
 }
 
 void Importer::ipi_send_cpu(const EventLine& ev) {
   std::uint32_t cpu = cpu_field(ev, "cpu");
   auto callback = field(ev.body, "callback");
   if (!callback) fail(ev, "callback=<symbol>");
-  emit(ev, Kind::IpiSend, cpu, vector_for_callback(*callback, kCallFunctionSingleVector),
-       static_cast<std::uint32_t>(SendHow::Unicast), kUnknown);
+  emit(ev, IpiSend{.target = cpu,
+                   .vector = vector_for_callback(*callback, kCallFunctionSingleVector),
+                   .how = SendHow::Unicast}
+               .to_record());
 }
 
 void Importer::ipi_send_cpumask(const EventLine& ev) {
@@ -78,9 +78,10 @@ void Importer::ipi_send_cpumask(const EventLine& ev) {
   if (!mask) fail(ev, "cpumask=<cpu list or hex bitmap>");
   auto callback = field(ev.body, "callback");
   if (!callback) fail(ev, "callback=<symbol>");
-  // IpiSend's `a` is a CPU, or a mask id with kMaskTarget set (trace format).
-  emit(ev, Kind::IpiSend, mask_id(ev, *mask) | kMaskTarget,
-       vector_for_callback(*callback, kCallFunctionVector), kUnknown, kUnknown);
+  emit(ev, IpiSend{.target = mask_id(ev, *mask),
+                   .target_is_mask = true,
+                   .vector = vector_for_callback(*callback, kCallFunctionVector)}
+               .to_record());
 }
 
 void Importer::csd_queue_cpu(const EventLine& ev) {
@@ -90,10 +91,10 @@ void Importer::csd_queue_cpu(const EventLine& ev) {
   if (!func || !csd) fail(ev, "func=<symbol> and csd=<pointer>");
   std::string_view name = symbol_name(*func);
   function_id(name);
-  std::uint32_t type = name == "sched_ttwu_pending" ? kCsdTypeTtwu
-                       : name == "irq_work_single"  ? kCsdTypeIrqWork
-                                                    : kCsdTypeAsync;
-  emit(ev, Kind::CsdQueue, cpu, csd_id(*csd), type, 0);
+  const CsdType type = name == "sched_ttwu_pending" ? CsdType::Ttwu
+                       : name == "irq_work_single"  ? CsdType::IrqWork
+                                                    : CsdType::Async;
+  emit(ev, CsdQueue{.target = cpu, .csd = csd_id(*csd), .type = type}.to_record());
 }
 
 void Importer::csd_function(const EventLine& ev) {
@@ -105,17 +106,17 @@ void Importer::csd_function(const EventLine& ev) {
   bool local = is_null_pointer(*csd);
   std::uint32_t cid = local ? kNone : csd_id(*csd);
   if (ev.event.ends_with("_exit")) {
-    emit(ev, Kind::FuncExit, fid, cid);
+    emit(ev, FuncExit{.func = fid, .csd = cid}.to_record());
     return;
   }
-  std::uint32_t site = local                          ? kSiteLocal
-                       : name == "sched_ttwu_pending" ? kSiteFlushTtwu
-                                                      : kSiteFlushSync;
-  emit(ev, Kind::FuncEntry, fid, cid, local ? 1 : 0, site);
+  const FuncSite site = local                          ? FuncSite::Local
+                        : name == "sched_ttwu_pending" ? FuncSite::FlushTtwu
+                                                       : FuncSite::FlushSync;
+  emit(ev, FuncEntry{.func = fid, .csd = cid, .local = local, .site = site}.to_record());
 }
 
 void Importer::wake_idle_without_ipi(const EventLine& ev) {
-  emit(ev, Kind::IpiElided, cpu_field(ev, "cpu"));
+  emit(ev, IpiElided{.target = cpu_field(ev, "cpu")}.to_record());
 }
 
 bool Importer::kprobe(const EventLine& ev) {
@@ -125,12 +126,12 @@ bool Importer::kprobe(const EventLine& ev) {
   args.body = body->args;
   for (const Sender& sender : kSenders) {
     if (body->symbol != sender.symbol) continue;
-    auto api = static_cast<std::uint32_t>(sender.api);
+    const Api api = sender.api;
     if (body->is_return) {
       auto ret = field(args.body, "ret");
       std::optional<std::int64_t> value = ret ? parse_int(*ret) : std::int64_t{0};
       if (!value) fail(ev, "ret=<integer>");
-      emit(ev, Kind::XcallReturn, static_cast<std::uint32_t>(*value), api);
+      emit(ev, XcallReturn{.ret = static_cast<std::int32_t>(*value), .api = api}.to_record());
       return true;
     }
     // Record flags are CSD types (SYNC = 0x10): `wait` of the single/many
@@ -138,32 +139,37 @@ bool Importer::kprobe(const EventLine& ev) {
     bool wait = false;
     if (field(args.body, "wait")) wait = uint_field(args, "wait") != 0;
     if (field(args.body, "flags")) wait = (uint_field(args, "flags") & 1u) != 0;
-    const std::uint32_t flags = wait ? kCsdTypeSync : 0u;
-    std::uint32_t func = kNone & ~kMaskTarget;
+    XcallIssue issue{.api = api,
+                     .flags = static_cast<std::uint32_t>(wait ? CsdType::Sync : CsdType::Async),
+                     .target = kNone,
+                     .func = kNoFunc};
     if (auto f = field(args.body, "func"); f && !symbol_name(*f).empty())
-      func = function_id(symbol_name(*f));
-    std::uint32_t target = kNone;
+      issue.func = function_id(symbol_name(*f)) & ~kMaskTarget;
     if (auto mask = field(args.body, "mask"); mask && sender.many) {
-      target = mask_id(ev, *mask);
-      func |= kMaskTarget;
+      issue.target = mask_id(ev, *mask);
+      issue.target_is_mask = true;
     } else if (field(args.body, "cpu")) {
-      target = cpu_field(args, "cpu");
+      issue.target = cpu_field(args, "cpu");
     }
-    emit(ev, Kind::XcallIssue, api, flags, target, func);
+    emit(ev, issue.to_record());
     return true;
   }
   // A send whose probe did not fetch its target has no representable record
   // (IpiSend needs a CPU or a mask): such probes are only counted below.
   if (!body->is_return && body->symbol == "native_send_call_func_single_ipi" &&
       field(args.body, "cpu")) {
-    emit(ev, Kind::IpiSend, cpu_field(args, "cpu"), kCallFunctionSingleVector,
-         static_cast<std::uint32_t>(SendHow::Unicast), kUnknown);
+    emit(ev, IpiSend{.target = cpu_field(args, "cpu"),
+                     .vector = kCallFunctionSingleVector,
+                     .how = SendHow::Unicast}
+                 .to_record());
     return true;
   }
   if (!body->is_return && body->symbol == "native_send_call_func_ipi") {
     if (auto mask = field(args.body, "mask")) {
-      emit(ev, Kind::IpiSend, mask_id(ev, *mask) | kMaskTarget, kCallFunctionVector, kUnknown,
-           kUnknown);
+      emit(ev,
+           IpiSend{
+               .target = mask_id(ev, *mask), .target_is_mask = true, .vector = kCallFunctionVector}
+               .to_record());
       return true;
     }
   }

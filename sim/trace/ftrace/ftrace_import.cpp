@@ -114,17 +114,13 @@ std::uint32_t Importer::mask_id(const EventLine& ev, std::string_view text) {
   return it->second;
 }
 
-void Importer::emit(const EventLine& ev, Kind kind, std::uint32_t a, std::uint32_t b,
-                    std::uint32_t c, std::uint32_t d) {
+void Importer::emit(const EventLine& ev, Record record) {
   auto cpu = parse_uint(ev.cpu);
   if (!cpu || *cpu >= 65536) fail(ev, "a cpu number below 65536 in [...]");
   note_cpu(*cpu);
-  Record r;
-  r.time = time_of(ev);
-  r.kind = kind;
-  r.cpu = static_cast<std::uint16_t>(*cpu);
-  r.a = a, r.b = b, r.c = c, r.d = d;
-  result_.trace.records.push_back(r);
+  record.time = time_of(ev);
+  record.cpu = static_cast<std::uint16_t>(*cpu);
+  result_.trace.records.push_back(record);
   ++result_.events_imported;
 }
 

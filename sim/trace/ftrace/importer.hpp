@@ -25,8 +25,8 @@ class Importer {
 
   [[noreturn]] void fail(const EventLine& ev, const std::string& expected) const;
   void comment(std::string_view line);
-  void emit(const EventLine& ev, Kind kind, std::uint32_t a, std::uint32_t b = 0,
-            std::uint32_t c = 0, std::uint32_t d = 0);
+  // A record (a typed one's to_record()) at the line's time and cpu.
+  void emit(const EventLine& ev, Record record);
   std::uint64_t time_of(const EventLine& ev);
   std::uint32_t uint_field(const EventLine& ev, std::string_view key);
   // A CPU number (< 65536, as records hold it); also counts it for cpu_count.
