@@ -166,7 +166,12 @@ int launch(LaunchArgs& args) {
   const trace::TraceHeader header = launch_header(r, o.scenario, o.ipi_path);
   if (!args.trace_file.empty()) {
     try {
-      trace::write_trace(args.trace_file, r.guest.trace, header);
+      // An interrupted launch says so; any other unfinished guest is "guest incomplete".
+      const trace::EndStatus end =
+          (header.flags & trace::kFlagIncomplete) == 0 ? trace::EndStatus::Complete
+          : r.outcome == qemu::Outcome::Interrupted    ? trace::EndStatus::Sigint
+                                                       : trace::EndStatus::GuestIncomplete;
+      trace::write_trace(args.trace_file, r.guest.trace, header, end);
     } catch (const trace::TraceError& e) {
       fmt::print(stderr, "xcallsim launch: {}\n", e.what());
       return kExitBadInput;

@@ -20,13 +20,26 @@
 #include <functional>
 #include <utility>
 
+// GCC says __SANITIZE_ADDRESS__/__SANITIZE_THREAD__; clang says __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/common_interface_defs.h>
+#define XCALLSIM_ASAN_FIBERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
 #define XCALLSIM_ASAN_FIBERS 1
 #endif
+#endif
 #if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
 #define XCALLSIM_TSAN_FIBERS 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define XCALLSIM_TSAN_FIBERS 1
+#endif
+#endif
+#if defined(XCALLSIM_ASAN_FIBERS)
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(XCALLSIM_TSAN_FIBERS)
+#include <sanitizer/tsan_interface.h>
 #endif
 
 namespace xcallsim::smp::detail {

@@ -13,7 +13,7 @@ namespace xcallsim::smp::detail {
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(XCALLSIM_ASAN_FIBERS)
 constexpr std::size_t kDefaultStackBytes = 512 * 1024;  // ASan's redzones inflate frames
 #else
 constexpr std::size_t kDefaultStackBytes = 128 * 1024;
