@@ -1,6 +1,7 @@
 // ConfigError, Document loading, typed node reading and "did you mean" helpers.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,8 @@
 
 namespace xcallsim::config {
 namespace {
+
+constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{16} << 20;  // 16 MiB
 
 std::string format_error(const std::string& file, int line, int column, const std::string& message,
                          const std::string& fix) {
@@ -72,6 +75,18 @@ Document Document::parse(std::string_view toml_text, std::string_view source_nam
 }
 
 Document Document::load(const std::filesystem::path& file) {
+  // A config is a small text file: refuse a device, a FIFO or a huge file
+  // before reading (no endless read from /dev/zero).
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw ConfigError(file.string(), 0, 0, "not a regular file",
+                      "name a TOML file, not a directory or a device");
+  if (!ec && std::filesystem::is_regular_file(status) &&
+      std::filesystem::file_size(file, ec) > kMaxConfigBytes && !ec)
+    throw ConfigError(file.string(), 0, 0,
+                      fmt::format("the file is larger than {} MiB", kMaxConfigBytes >> 20),
+                      "a machine, scenario or sweep file is a few KiB: check the path");
   std::ifstream in(file, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();

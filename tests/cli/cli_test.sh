@@ -95,6 +95,21 @@ progress_of --quiet
 if grep -q "us simulated" "$tmp/tty.out"; then echo "FAIL: --quiet still drew progress"; fail=1
 else echo "ok: --quiet hides the progress line"; fi
 
+# Each kind of library warning is shown once, with its count and where it first happened.
+cat > "$tmp/warn.toml" <<'TOML'
+name = "warn"
+functions = [ { name = "f", cycles = 10 } ]
+[[cpu]]
+cpus = "0"
+program = [ { op = "compute", cycles = 500 },
+            { op = "irq_off", body = [ { op = "xcall", target = 1, func = "f", flags = "sync" },
+                                       { op = "xcall", target = 2, func = "f", flags = "sync" } ] } ]
+TOML
+expect 0 "warnings: 2" -- "$x" run -m "$m" -s "$tmp/warn.toml"
+expect 0 "^  irqs-disabled-lockdep x2: first at 500 cycles on CPU 0, call #1" -- "$x" run -m "$m" -s "$tmp/warn.toml"
+head -c 17000000 /dev/zero | tr '\0' '#' > "$tmp/huge.toml"
+expect 2 "huge.toml: error: the file is larger than 16 MiB" -- "$x" run -m "$tmp/huge.toml" -s "$s"
+
 # Fixed fuzz findings stay fixed: re-timing each is never an internal error.
 for f in "$(dirname "$0")"/../fuzz/findings/*.xtr; do
   "$x" replay "$f" --machine "$configs/machines/qemu.toml" >"$tmp/finding.out" 2>&1; rc=$?
