@@ -5,7 +5,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 expect() {
   local want=$1 pattern=$2; shift 3
-  "$@" >"$tmp/out" 2>&1; local got=$?
+  "$@" </dev/null >"$tmp/out" 2>&1; local got=$?
   if [ "$got" -ne "$want" ] || ! grep -qE "$pattern" "$tmp/out"; then
     echo "FAIL: [$*] exit $got (want $want), pattern '$pattern'"; sed 's/^/  | /' "$tmp/out" | head -20
     fail=1
