@@ -274,7 +274,7 @@ int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz,
   const auto bytes = std::filesystem::file_size(in, size_error);
   try {
     trace::ftrace::ImportOptions options;
-    options.counter_ghz = tsc_ghz;
+    if (tsc_ghz > 0) options.counter_ghz = tsc_ghz;
     options.keep_going = [&](std::uint64_t lines) {
       const auto at = static_cast<std::uint64_t>(std::max<std::streamoff>(capture.tellg(), 0));
       progress.update(fmt::format("{} lines", lines), at, size_error ? 0 : bytes);
@@ -371,7 +371,7 @@ void add_trace_commands(CLI::App& app, int& status) {
 
   auto text = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
-  auto ghz = std::make_shared<double>(1.0);
+  auto ghz = std::make_shared<double>(0.0);  // 0: not given
   auto quiet = std::make_shared<bool>(false);
   CLI::App* import_cmd = app.add_subcommand(
       "import-ftrace",
@@ -380,8 +380,9 @@ void add_trace_commands(CLI::App& app, int& status) {
   import_cmd->add_option("-o,--output", *out, "Trace file to write")->required();
   import_cmd
       ->add_option("--tsc-ghz", *ghz,
-                   "Counter rate for raw x86-tsc timestamps without an xcallsim-clock "
-                   "comment (default 1.0)")
+                   "Rate (GHz) of raw-counter timestamps (trace_clock x86-tsc, counter) "
+                   "when the capture has no xcallsim-clock comment; such a capture without "
+                   "either is refused")
       ->check(Finite & CLI::PositiveNumber);
   import_cmd->add_flag("-q,--quiet", *quiet, "No progress line on stderr");
   import_cmd->callback(

@@ -164,3 +164,26 @@ TEST_CASE("an empty cpumask is kept as an empty set the format can carry", "[uni
   CHECK(r.trace.masks[0] == std::vector<std::uint64_t>{0});
   CHECK_NOTHROW(read_trace_from_memory(encode_trace(r.trace, TraceHeader{})));
 }
+
+TEST_CASE("smp_call_function_many_cond's scf_flags: SCF_WAIT (bit 0) means SYNC",
+          "[unit][ftrace]") {
+  // kernel/smp.c: SCF_WAIT = 1, SCF_RUN_LOCAL = 2. A probe may print the
+  // argument as scf_flags= (its name in the kernel) or flags=, in hex or not.
+  const auto flags_of = [](const std::string& arg) {
+    const auto r = import_text(line(0, "5.000004", "scf_many",
+                                    "(smp_call_function_many_cond+0x0/0x330) mask=0xf "
+                                    "func=flush_tlb_func+0x0/0x1f0 " +
+                                        arg));
+    REQUIRE(r.trace.records.size() == 1);
+    XcallIssue issue;
+    REQUIRE(as(r.trace.records[0], issue));
+    return issue.flags;
+  };
+  CHECK(flags_of("scf_flags=0x3") == 0x10);  // wait + run local: SYNC
+  CHECK(flags_of("scf_flags=0x1") == 0x10);
+  CHECK(flags_of("scf_flags=0x2") == 0x00);  // run local only: ASYNC
+  CHECK(flags_of("scf_flags=0") == 0x00);
+  CHECK(flags_of("flags=3") == 0x10);
+  CHECK(flags_of("wait=1") == 0x10);
+  CHECK(flags_of("wait=0") == 0x00);
+}

@@ -1,6 +1,8 @@
 // Line formats: headers, flags column, timestamp styles, trace-cmd report, unknown lines.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "import_text.hpp"
 
 using namespace xcallsim::trace;
@@ -39,12 +41,31 @@ TEST_CASE("seconds timestamps become nanoseconds from the first event", "[unit][
 TEST_CASE("raw counter timestamps stay ticks, with ghz from the clock comment", "[unit][ftrace]") {
   std::string body = line(0, "11694740863", "reschedule_entry", "vector=253") +
                      line(0, "11694741863", "reschedule_exit", "vector=253");
-  auto plain = import_text(body);
-  CHECK(plain.clock == ftrace::Clock::Counter);
-  CHECK(plain.trace.records[1].time == 1000);
-  CHECK(plain.trace.ghz == 1.0);
   auto with_clock = import_text("# xcallsim-clock: x86-tsc tsc_mhz=2596.134\n" + body);
+  CHECK(with_clock.clock == ftrace::Clock::Counter);
+  CHECK(with_clock.trace.records[1].time == 1000);
   CHECK(with_clock.trace.ghz == Approx(2.596134));
+  // The caller's rate serves when the capture has no clock line.
+  std::istringstream in(body);
+  ftrace::ImportOptions options;
+  options.counter_ghz = 3.0;
+  CHECK(ftrace::import_ftrace(in, "test.txt", options).trace.ghz == 3.0);
+}
+
+TEST_CASE("raw counter timestamps without a rate are refused, never read as 1 GHz",
+          "[unit][ftrace]") {
+  const std::string body = "# tracer: nop\n" +
+                           line(0, "11694740863", "reschedule_entry", "vector=253") +
+                           line(0, "11694741863", "reschedule_exit", "vector=253");
+  try {
+    import_text(body);
+    FAIL("expected an ImportError");
+  } catch (const ftrace::ImportError& e) {
+    CHECK(e.line() == 2);  // the first counter-stamped event
+    CHECK_THAT(e.what(), Catch::Contains("raw counter ticks") && Catch::Contains("--tsc-ghz"));
+  }
+  // Seconds timestamps carry their unit: no rate needed.
+  CHECK(import_text(line(0, "100.000001", "reschedule_entry", "vector=253")).trace.ghz == 1.0);
 }
 
 TEST_CASE("the flags column may be absent and comms may hold spaces and dashes", "[unit][ftrace]") {

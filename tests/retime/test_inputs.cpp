@@ -1,10 +1,12 @@
 // Traces without workload records (Linux ftrace imports, older traces) re-time
 // approximately; inputs that cannot be re-timed fail with a clear message.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "sim/replay/verify.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
@@ -195,4 +197,35 @@ TEST_CASE("retime: the monitor interrupts a re-timed run (replay -o on Ctrl-C)",
   CHECK((result.header.flags & trace::kFlagIncomplete) != 0);
   // Left alone, the same re-timing completes.
   CHECK(retime(recorded, shipped_machine("default")).outcome.completed);
+}
+
+TEST_CASE("retime: an imported many-call with scf_flags=0x3 re-times as SYNC",
+          "[scenario][retime]") {
+  // Issue "Real Linux traces, faithfully": SCF_WAIT in scf_flags made the
+  // import ASYNC, so waiting shootdowns were re-timed as if they did not wait.
+  const auto ln = [](int cpu, const std::string& ts, const std::string& event,
+                     const std::string& body) {
+    return fmt::format("      xcall_load-102     [{:03d}] d..1.  {}: {}: {}\n", cpu, ts, event,
+                       body);
+  };
+  std::istringstream in(
+      "# tracer: nop\n" +
+      ln(0, "5.000000", "scf_many",
+         "(smp_call_function_many_cond+0x0/0x330) mask=0xe func=flush_tlb_func+0x0/0x1f0 "
+         "scf_flags=0x3") +
+      ln(0, "5.000001", "send_mask", "(native_send_call_func_ipi+0x0/0x40) mask=0xe") +
+      ln(1, "5.000002", "call_function_entry", "vector=252") +
+      ln(1, "5.000003", "call_function_exit", "vector=252") +
+      ln(0, "5.000004", "scf_many_ret",
+         "(on_each_cpu_cond_mask+0x20/0x40 <- smp_call_function_many_cond)"));
+  trace::TraceFile file;
+  file.trace = trace::ftrace::import_ftrace(in, "many.txt").trace;
+  file.header.source = trace::Source::LinuxFtrace;
+  const auto result =
+      replay::retime(replay::extract_workload(file, "many.txt"), shipped_machine("default"));
+  const replay::Summary s = replay::summarize(result.trace);
+  REQUIRE(s.rows.size() == 1);
+  CHECK(s.rows[0].api == static_cast<std::uint32_t>(trace::Api::CallFunctionMany));
+  CHECK(s.rows[0].flags == 0x10);  // SYNC: the re-timed caller waits for its targets
+  CHECK(s.unreturned == 0);
 }

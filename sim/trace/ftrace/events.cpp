@@ -8,6 +8,7 @@ namespace xcallsim::trace::ftrace::detail {
 namespace {
 
 constexpr std::uint32_t kCallFunctionVector = 252;
+constexpr std::uint32_t kScfWait = 1;  // SCF_WAIT in kernel/smp.c (SCF_RUN_LOCAL = 2)
 constexpr std::uint32_t kCallFunctionSingleVector = 251;
 constexpr std::uint32_t kRescheduleVector = 253;
 constexpr std::uint32_t kUnknownVector = 0;  // the callback is not an IPI handler we know
@@ -135,10 +136,12 @@ bool Importer::kprobe(const EventLine& ev) {
       return true;
     }
     // Record flags are CSD types (SYNC = 0x10): `wait` of the single/many
-    // calls, SCF_WAIT (bit 0) of smp_call_function_many_cond's scf_flags.
+    // calls, SCF_WAIT (bit 0) of smp_call_function_many_cond's scf_flags
+    // (kernel/smp.c; a probe may name the argument flags= or scf_flags=).
     bool wait = false;
     if (field(args.body, "wait")) wait = uint_field(args, "wait") != 0;
-    if (field(args.body, "flags")) wait = (uint_field(args, "flags") & 1u) != 0;
+    for (const std::string_view key : {"flags", "scf_flags"})
+      if (field(args.body, key)) wait = (uint_field(args, key) & kScfWait) != 0;
     XcallIssue issue{.api = api,
                      .flags = static_cast<std::uint32_t>(wait ? CsdType::Sync : CsdType::Async),
                      .target = kNone,

@@ -50,6 +50,7 @@ std::uint64_t Importer::time_of(const EventLine& ev) {
   if (result_.clock != Clock::None && result_.clock != clock)
     fail(ev, "the same timestamp style as earlier lines (seconds.fraction vs counter)");
   result_.clock = clock;
+  if (clock == Clock::Counter && first_counter_line_ == 0) first_counter_line_ = line_no_;
   if (!t0_) t0_ = ts->value;
   // Records are relative to the first event; an earlier timestamp later on clamps to 0.
   return ts->value >= *t0_ ? ts->value - *t0_ : 0;
@@ -161,8 +162,18 @@ ImportResult Importer::finish() {
                       "header; fix: capture with the irq_vectors/ipi/csd events enabled");
   }
   result_.trace.cpu_count = max_cpu_ + 1;
-  result_.trace.ghz =
-      result_.clock == Clock::Counter ? clock_ghz_.value_or(options_.counter_ghz) : 1.0;
+  // A raw counter (trace_clock x86-tsc, counter, ...) has no rate of its own:
+  // never guess one (a silent 1 GHz would re-time every call wrongly).
+  if (result_.clock == Clock::Counter && !clock_ghz_ && !options_.counter_ghz) {
+    throw ImportError(source_, first_counter_line_,
+                      "the timestamps are raw counter ticks (trace_clock x86-tsc or counter) and "
+                      "nothing gives their rate; fix: pass --tsc-ghz GHZ (the TSC rate, e.g. "
+                      "from `dmesg | grep 'tsc: Refined'`) or add a '# xcallsim-clock: x86-tsc "
+                      "tsc_mhz=MHZ' line to the capture");
+  }
+  result_.trace.ghz = result_.clock == Clock::Counter
+                          ? clock_ghz_.value_or(options_.counter_ghz.value_or(1.0))
+                          : 1.0;
   return std::move(result_);
 }
 

@@ -13,7 +13,8 @@
 //   native_send_call_func_{single_,}ipi -> IpiSend; other kprobes are only counted.
 // Time: "seconds.fraction" timestamps become nanoseconds (ghz = 1); raw counters
 // (trace_clock x86-tsc, counter, ...) stay counter ticks, with ghz taken from a
-// "# xcallsim-clock: ... tsc_mhz=M" comment, else ImportOptions::counter_ghz.
+// "# xcallsim-clock: ... tsc_mhz=M" comment, else ImportOptions::counter_ghz,
+// else an ImportError (a counter has no rate of its own).
 // Times are relative to the first event. Records are stably sorted by time.
 // Errors: lines of other events and unrecognised lines are counted and skipped;
 // a malformed line of a known event throws ImportError naming source:line.
@@ -23,6 +24,7 @@
 #include <functional>
 #include <istream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -45,7 +47,9 @@ class ImportError : public std::runtime_error {
 enum class Clock : std::uint8_t { None, Seconds, Counter };
 
 struct ImportOptions {
-  double counter_ghz = 1.0;  // for raw-counter timestamps without an xcallsim-clock comment
+  // The rate of raw-counter timestamps without an xcallsim-clock comment;
+  // absent, such a capture is an ImportError (no rate is guessed).
+  std::optional<double> counter_ghz;
   // Asked about every 4096 lines with the lines read so far; false stops the
   // import there (Ctrl-C): the result holds what was read, stopped = true.
   std::function<bool(std::uint64_t lines)> keep_going;

@@ -48,7 +48,8 @@ class Importer {
   ImportOptions options_;
   ImportResult result_;
   std::size_t line_no_ = 0;
-  std::optional<double> clock_ghz_;  // from "# xcallsim-clock:"
+  std::optional<double> clock_ghz_;     // from "# xcallsim-clock:"
+  std::size_t first_counter_line_ = 0;  // the first event stamped with a raw counter
   std::optional<std::uint64_t> t0_;
   int max_cpu_ = -1;
   std::map<std::string, std::uint32_t, std::less<>> function_ids_;
