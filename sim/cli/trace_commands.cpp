@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/session.hpp"
@@ -261,7 +262,8 @@ int export_trace(const ExportArgs& args) {
   return kExitOk;
 }
 
-int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz, bool quiet) {
+int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz, bool quiet,
+                  const std::vector<std::string>& window) {
   if (refuse_overwrite("import-ftrace", out, {in})) return kExitBadInput;
   std::ifstream capture(in);
   if (!capture) {
@@ -275,6 +277,10 @@ int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz,
   try {
     trace::ftrace::ImportOptions options;
     if (tsc_ghz > 0) options.counter_ghz = tsc_ghz;
+    if (window.size() == 2) {
+      options.window_begin = window[0];
+      options.window_end = window[1];
+    }
     options.keep_going = [&](std::uint64_t lines) {
       const auto at = static_cast<std::uint64_t>(std::max<std::streamoff>(capture.tellg(), 0));
       progress.update(fmt::format("{} lines", lines), at, size_error ? 0 : bytes);
@@ -295,6 +301,10 @@ int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz,
     fmt::print("{}: {} lines, {} events imported, {} unknown lines skipped, {} lost events\n", in,
                result.lines_read, result.events_imported, result.unknown_lines_skipped,
                result.lost_events);
+    if (window.size() == 2)
+      fmt::print(
+          "  window: {} lines outside it skipped; {} trace_marker lines kept as Mark records\n",
+          result.outside_window, result.markers);
     for (const auto& [symbol, count] : result.counted_only) {
       fmt::print("  counted only (no record): {} x{}\n", text::printable(symbol), count);
     }
@@ -373,6 +383,7 @@ void add_trace_commands(CLI::App& app, int& status) {
   auto out = std::make_shared<std::string>();
   auto ghz = std::make_shared<double>(0.0);  // 0: not given
   auto quiet = std::make_shared<bool>(false);
+  auto window = std::make_shared<std::vector<std::string>>();
   CLI::App* import_cmd = app.add_subcommand(
       "import-ftrace",
       "Import Linux ftrace text (/sys/kernel/tracing/trace or trace-cmd report) into a trace.");
@@ -385,8 +396,14 @@ void add_trace_commands(CLI::App& app, int& status) {
                    "either is refused")
       ->check(Finite & CLI::PositiveNumber);
   import_cmd->add_flag("-q,--quiet", *quiet, "No progress line on stderr");
-  import_cmd->callback(
-      [text, out, ghz, quiet, &status] { status = import_ftrace(*text, *out, *ghz, *quiet); });
+  import_cmd
+      ->add_option("--window", *window,
+                   "BEGIN END: import only from the trace_marker line matching the regex BEGIN "
+                   "to the next matching END (echo TEXT > /sys/kernel/tracing/trace_marker)")
+      ->expected(2);
+  import_cmd->callback([text, out, ghz, quiet, window, &status] {
+    status = import_ftrace(*text, *out, *ghz, *quiet, *window);
+  });
 }
 
 }  // namespace xcallsim::cli

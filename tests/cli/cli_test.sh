@@ -110,6 +110,25 @@ expect 0 "^  irqs-disabled-lockdep x2: first at 500 cycles on CPU 0, call #1" --
 head -c 17000000 /dev/zero | tr '\0' '#' > "$tmp/huge.toml"
 expect 2 "huge.toml: error: the file is larger than 16 MiB" -- "$x" run -m "$tmp/huge.toml" -s "$s"
 
+# import-ftrace: a raw-counter capture with no rate is refused with the fix;
+# --window keeps only the marked stretch.
+{
+  echo "# tracer: nop"
+  echo "      bash-1  [000] d.h1.  11694740863: reschedule_entry: vector=253"
+  echo "      bash-1  [000] d.h1.  11694741863: reschedule_exit: vector=253"
+} > "$tmp/tsc.txt"
+expect 2 "tsc.txt:2: .*raw counter ticks.*fix: pass --tsc-ghz" -- "$x" import-ftrace "$tmp/tsc.txt" -o "$tmp/tsc.xtr"
+expect 0 "wrote" -- "$x" import-ftrace "$tmp/tsc.txt" -o "$tmp/tsc.xtr" --tsc-ghz 2.6
+{
+  echo "      bash-1  [000] d.h1.  1.000000: reschedule_entry: vector=253"
+  echo "      bash-1  [000] .....  1.000001: tracing_mark_write: go"
+  echo "      bash-1  [000] d.h1.  1.000002: call_function_entry: vector=252"
+  echo "      bash-1  [000] d.h1.  1.000003: call_function_exit: vector=252"
+  echo "      bash-1  [000] .....  1.000004: tracing_mark_write: stop"
+  echo "      bash-1  [000] d.h1.  1.000005: reschedule_exit: vector=253"
+} > "$tmp/win.txt"
+expect 0 "window: 2 lines outside it skipped; 2 trace_marker lines" -- "$x" import-ftrace "$tmp/win.txt" -o "$tmp/win.xtr" --window go stop
+
 # Fixed fuzz findings stay fixed: re-timing each is never an internal error.
 for f in "$(dirname "$0")"/../fuzz/findings/*.xtr; do
   "$x" replay "$f" --machine "$configs/machines/qemu.toml" >"$tmp/finding.out" 2>&1; rc=$?

@@ -129,3 +129,38 @@ TEST_CASE("the same input gives the same trace", "[unit][ftrace]") {
   CHECK(a.trace.cpu_count == b.trace.cpu_count);
   CHECK(a.events_imported == 4);
 }
+
+TEST_CASE("--window imports only between two trace_marker lines, markers kept", "[unit][ftrace]") {
+  const std::string text =
+      line(0, "1.000000", "reschedule_entry", "vector=253") +          // before
+      line(1, "1.000001", "tracing_mark_write", "run 7 begin") +       // BEGIN
+      line(0, "1.000002", "call_function_entry", "vector=252") +       // inside
+      line(0, "1.000003", "print", "tracing_mark_write: phase two") +  // a marker inside
+      line(0, "1.000004", "call_function_exit", "vector=252") +        // inside
+      line(1, "1.000005", "tracing_mark_write", "run 7 end") +         // END
+      line(0, "1.000006", "reschedule_exit", "vector=253");            // after
+  std::istringstream in(text);
+  ftrace::ImportOptions options;
+  options.window_begin = "run [0-9]+ begin";
+  options.window_end = "end$";
+  const auto r = ftrace::import_ftrace(in, "w.txt", options);
+  REQUIRE(r.trace.records.size() == 5);  // BEGIN, entry, marker, exit, END
+  CHECK(r.trace.records[0].kind == Kind::Mark);
+  CHECK(r.trace.records[1].kind == Kind::IrqEntry);
+  CHECK(r.trace.records[2].kind == Kind::Mark);
+  CHECK(r.trace.records[4].kind == Kind::Mark);
+  CHECK(r.trace.records[0].time == 0);  // time is relative to the window's first event
+  CHECK(r.markers == 3);
+  CHECK(r.outside_window == 2);
+  // Without a window every line counts; markers still become Mark records.
+  CHECK(import_text(text).trace.records.size() == 7);
+  // A BEGIN nothing matches, and a pattern that is no regex, are errors with a fix.
+  std::istringstream again(text);
+  options.window_begin = "never";
+  CHECK_THROWS_WITH(ftrace::import_ftrace(again, "w.txt", options),
+                    Catch::Contains("no trace_marker line matches") && Catch::Contains("fix:"));
+  options.window_begin = "([";
+  std::istringstream bad(text);
+  CHECK_THROWS_WITH(ftrace::import_ftrace(bad, "w.txt", options),
+                    Catch::Contains("not a regular expression"));
+}

@@ -19,7 +19,9 @@ ImportError::ImportError(std::string source, std::size_t line, const std::string
 namespace detail {
 
 Importer::Importer(std::string_view source, const ImportOptions& options)
-    : source_(source), options_(options) {}
+    : source_(source), options_(options) {
+  set_window();
+}
 
 void Importer::fail(const EventLine& ev, const std::string& expected) const {
   throw ImportError(
@@ -143,7 +145,9 @@ void Importer::feed(std::string_view raw) {
     return;
   }
   auto ev = split_event_line(line);
+  if (!in_window(ev ? &*ev : nullptr)) return;
   if (ev) {
+    if (const auto text = marker_text(*ev)) return marker(*ev, *text);
     auto it = handlers().find(ev->event);
     if (it != handlers().end()) return (this->*(it->second))(*ev);
     if (kprobe(*ev)) return;
@@ -152,6 +156,7 @@ void Importer::feed(std::string_view raw) {
 }
 
 ImportResult Importer::finish() {
+  check_window();
   auto& records = result_.trace.records;
   std::stable_sort(records.begin(), records.end(),
                    [](const Record& x, const Record& y) { return x.time < y.time; });

@@ -16,6 +16,8 @@
 // "# xcallsim-clock: ... tsc_mhz=M" comment, else ImportOptions::counter_ghz,
 // else an ImportError (a counter has no rate of its own).
 // Times are relative to the first event. Records are stably sorted by time.
+// trace_marker lines (tracing_mark_write, or trace-cmd's print) become Mark
+// records (value = their ordinal, 1-based), so a window's edges show.
 // Errors: lines of other events and unrecognised lines are counted and skipped;
 // a malformed line of a known event throws ImportError naming source:line.
 #pragma once
@@ -53,6 +55,10 @@ struct ImportOptions {
   // Asked about every 4096 lines with the lines read so far; false stops the
   // import there (Ctrl-C): the result holds what was read, stopped = true.
   std::function<bool(std::uint64_t lines)> keep_going;
+  // Import only the lines between the first trace_marker line whose text
+  // matches `window_begin` and the next one matching `window_end` (both
+  // ECMAScript regexes searched in the marker text; both empty: everything).
+  std::string window_begin, window_end;
 };
 
 struct ImportResult {
@@ -65,6 +71,8 @@ struct ImportResult {
   std::uint64_t lost_events = 0;                      // sum of "LOST n EVENTS"
   std::map<std::string, std::uint64_t> counted_only;  // known but unmapped kprobes, by symbol
   bool stopped = false;                               // keep_going said no
+  std::uint64_t markers = 0;                          // trace_marker lines kept as Mark records
+  std::uint64_t outside_window = 0;                   // lines skipped before/after the window
 };
 
 ImportResult import_ftrace(std::istream& in, std::string_view source_name,

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,13 @@ class Importer {
   void csd_function(const EventLine& ev);
   void wake_idle_without_ipi(const EventLine& ev);
   bool kprobe(const EventLine& ev);  // false: not a kprobe line
+  // The text of a trace_marker line, or nullopt if `ev` is not one.
+  static std::optional<std::string_view> marker_text(const EventLine& ev);
+  void marker(const EventLine& ev, std::string_view text);
+  // False while the line lies outside the --window (and counts it).
+  bool in_window(const EventLine* ev);
+  void set_window();          // from options_ (constructor)
+  void check_window() const;  // at finish(): the window must have opened
 
   std::string source_;
   ImportOptions options_;
@@ -51,6 +59,9 @@ class Importer {
   std::optional<double> clock_ghz_;     // from "# xcallsim-clock:"
   std::size_t first_counter_line_ = 0;  // the first event stamped with a raw counter
   std::optional<std::uint64_t> t0_;
+  enum class Window : std::uint8_t { Before, Inside, After } window_ = Window::Inside;
+  std::optional<std::regex> window_begin_, window_end_;
+  std::size_t window_opened_at_ = 0;  // the BEGIN marker's line
   int max_cpu_ = -1;
   std::map<std::string, std::uint32_t, std::less<>> function_ids_;
   std::map<std::string, std::uint32_t, std::less<>> csd_ids_;
