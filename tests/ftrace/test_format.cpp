@@ -99,8 +99,9 @@ TEST_CASE("unknown events and text are counted and skipped, lost events summed",
       "CPU:2 [LOST 17 EVENTS]\n"
       "random text [12] without shape\n" +
       line(0, "1.000002", "reschedule_entry", "vector=253") + "\n");
-  CHECK(r.trace.records.size() == 1);
-  CHECK(r.unknown_lines_skipped == 3);
+  CHECK(r.trace.records.size() == 2);  // the trace_marker line is a Mark record
+  CHECK(r.markers == 1);
+  CHECK(r.unknown_lines_skipped == 2);
   CHECK(r.lost_events == 17);
   CHECK(r.comment_lines == 2);
   CHECK(r.lines_read == 7);
@@ -130,7 +131,7 @@ TEST_CASE("the same input gives the same trace", "[unit][ftrace]") {
   CHECK(a.events_imported == 4);
 }
 
-TEST_CASE("--window imports only between two trace_marker lines, markers kept", "[unit][ftrace]") {
+TEST_CASE("a window imports only between two trace_marker lines, markers kept", "[unit][ftrace]") {
   const std::string text =
       line(0, "1.000000", "reschedule_entry", "vector=253") +          // before
       line(1, "1.000001", "tracing_mark_write", "run 7 begin") +       // BEGIN
