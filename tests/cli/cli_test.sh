@@ -81,6 +81,7 @@ sleep 0.5; kill -INT $pid; wait $pid; rc=$?
 if [ $rc -eq 130 ] && grep -q "interrupted by SIGINT (Ctrl-C)" "$tmp/long.out"; then echo "ok: SIGINT -> 130"
 else echo "FAIL: SIGINT gave exit $rc"; cat "$tmp/long.out"; fail=1; fi
 expect 0 "incomplete" -- "$x" replay "$tmp/long.xtr" --no-verify
+expect 0 "still in flight where the trace was cut \(interrupted by SIGINT\)" -- "$x" replay "$tmp/long.xtr"
 if grep -q $'\r' "$tmp/long.out"; then echo "FAIL: a progress line reached a non-terminal stderr"; fail=1; fi
 
 # On a terminal (script(1) gives it one) a run past a second shows its progress
