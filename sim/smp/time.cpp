@@ -12,7 +12,6 @@ namespace xcallsim::smp::detail {
 namespace {
 constexpr int kCallFunctionSingleVector = xcall::x86::CALL_FUNCTION_SINGLE_VECTOR;
 constexpr int kCallFunctionVector = xcall::x86::CALL_FUNCTION_VECTOR;
-constexpr Cycles kLastCycle = engine::kForever - 1;                   // kForever means "never"
 constexpr std::uint64_t kMonitorMask = (std::uint64_t{1} << 16) - 1;  // monitor every 65536 ops
 }  // namespace
 
