@@ -2,7 +2,13 @@
 // CPU counts cost address space, not memory).
 #include "sim/smp/arena.hpp"
 
+#include "sim/smp/fiber.hpp"  // XCALLSIM_ASAN_FIBERS
+
 #include <sys/mman.h>
+
+#if defined(XCALLSIM_ASAN_FIBERS)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include <new>
 #include <stdexcept>
@@ -17,10 +23,21 @@ Arena::Arena(std::size_t bytes) : size_(align_up(bytes, kPageBytes)) {
     memory_ = nullptr;
     throw std::bad_alloc();
   }
+  // Fiber stacks live here: ASan may still hold poison for these addresses
+  // from an earlier Simulation's abandoned fibers (a false use-after-scope).
+  unpoison();
 }
 
 Arena::~Arena() {
-  if (memory_ != nullptr) ::munmap(memory_, size_);
+  if (memory_ == nullptr) return;
+  unpoison();  // the next mapping at this address starts clean
+  ::munmap(memory_, size_);
+}
+
+void Arena::unpoison() {
+#if defined(XCALLSIM_ASAN_FIBERS)
+  ASAN_UNPOISON_MEMORY_REGION(memory_, size_);
+#endif
 }
 
 void* Arena::carve(std::size_t bytes, std::size_t align) {

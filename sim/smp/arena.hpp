@@ -49,6 +49,7 @@ class Arena {
   std::size_t used() const { return next_; }
 
  private:
+  void unpoison();  // ASan: forget poison left from an earlier mapping here
   [[noreturn, gnu::cold]] static void outside();
   std::uintptr_t base() const { return reinterpret_cast<std::uintptr_t>(memory_); }
   void* memory_ = nullptr;

@@ -25,12 +25,9 @@ all=(fuzz_trace_reader fuzz_ftrace_import fuzz_devmodel_request fuzz_machine_con
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
-# Every library is instrumented (coverage + ASan + UBSan). clang 14 does not
-# define __SANITIZE_ADDRESS__ (GCC's macro), which sim/smp tests to annotate
-# its fiber stack switches for ASan: define it, or ASan reports false stack
-# errors in every Simulation after the first.
+# Every library is instrumented (coverage + ASan + UBSan).
 flags="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined"
-flags+=" -fno-omit-frame-pointer -D__SANITIZE_ADDRESS__=1 -fno-sanitize-address-use-after-scope"
+flags+=" -fno-omit-frame-pointer"
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DXCALLSIM_BENCH=OFF "-DCMAKE_CXX_FLAGS=$flags" >/dev/null
