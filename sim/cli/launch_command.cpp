@@ -1,8 +1,10 @@
 // `xcallsim launch`: run a guest scenario on real (TCG) vCPUs under QEMU,
 // write its trace in the common format and print the same summary as `run`.
 #include <fmt/core.h>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <csignal>
 
 #include <cstdlib>
 #include <exception>
@@ -169,8 +171,9 @@ int launch(LaunchArgs& args) {
       // An interrupted launch says so; any other unfinished guest is "guest incomplete".
       const trace::EndStatus end =
           (header.flags & trace::kFlagIncomplete) == 0 ? trace::EndStatus::Complete
-          : r.outcome == qemu::Outcome::Interrupted    ? trace::EndStatus::Sigint
-                                                       : trace::EndStatus::GuestIncomplete;
+          : r.outcome != qemu::Outcome::Interrupted    ? trace::EndStatus::GuestIncomplete
+          : r.interrupt_signal == SIGTERM              ? trace::EndStatus::Sigterm
+                                                       : trace::EndStatus::Sigint;
       trace::write_trace(args.trace_file, r.guest.trace, header, end);
     } catch (const trace::TraceError& e) {
       fmt::print(stderr, "xcallsim launch: {}\n", e.what());

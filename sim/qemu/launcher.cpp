@@ -306,6 +306,7 @@ void classify(LaunchResult& r, const Loop& loop, const LaunchOptions& options) {
   if (loop.forced == Outcome::Interrupted) {
     r.outcome = Outcome::Interrupted;
     const int sig = loop.forced_signal;
+    r.interrupt_signal = sig;
     r.message = fmt::format("interrupted by {}; QEMU was stopped", text::signal_name(sig));
     return;
   }

@@ -91,6 +91,7 @@ struct LaunchResult {
   std::string message;          // one line: what happened (and what to do about it)
   int exit_status = -1;         // QEMU's exit status, -1 if it died of a signal
   int term_signal = 0;          // the signal that ended QEMU, 0 if it exited
+  int interrupt_signal = 0;     // Outcome::Interrupted: the signal xcallsim received
   std::string shutdown_reason;  // QMP SHUTDOWN event reason, if one came
   GuestTrace guest;
   std::string console;                   // the guest's console (debugcon), last 8 KiB
