@@ -43,11 +43,8 @@ class ProgressSink final : public trace::RecordSink {
 };
 
 int run(const RunArgs& args) {
-  if (std::string e = overwrites_input(args.trace_file, {args.machine, args.scenario});
-      !e.empty()) {
-    fmt::print(stderr, "xcallsim run: --trace: {}\n", e);
+  if (refuse_overwrite("run: --trace", args.trace_file, {args.machine, args.scenario}))
     return kExitBadInput;
-  }
   machine::MachineConfig machine_config;
   scenario::Scenario scenario;
   try {

@@ -43,17 +43,21 @@ const CLI::Validator Finite(
     },
     "FINITE");
 
-std::string overwrites_input(const std::string& output,
-                             std::initializer_list<std::string_view> inputs) {
+bool refuse_overwrite(std::string_view who, const std::string& output,
+                      std::initializer_list<std::string_view> inputs) {
+  if (output.empty()) return false;
   for (std::string_view input : inputs) {
     if (input.empty()) continue;
     std::error_code ec;
-    if (std::filesystem::equivalent(output, input, ec) && !ec)
-      return fmt::format(
-          "error: the output {} is the input {} (same file); fix: write to another file",
-          text::printable(output), text::printable(input));
+    if (std::filesystem::equivalent(output, input, ec) && !ec) {
+      fmt::print(stderr,
+                 "xcallsim {}: error: the output {} is the input {} (same file); fix: write to "
+                 "another file\n",
+                 who, text::printable(output), text::printable(input));
+      return true;
+    }
   }
-  return {};
+  return false;
 }
 
 trace::EndStatus end_status(const smp::Outcome& outcome, int signal) {

@@ -29,9 +29,10 @@ extern const CLI::Validator RegularFile;
 extern const CLI::Validator Finite;
 
 // An output must not be one of the inputs (same path, symlink or hard link):
-// the error message with its fix, or empty if `output` is new or different.
-std::string overwrites_input(const std::string& output,
-                             std::initializer_list<std::string_view> inputs);
+// if it is, prints "xcallsim <who>: error: ... fix: ..." and returns true.
+// An empty output (none asked for) is never refused.
+bool refuse_overwrite(std::string_view who, const std::string& output,
+                      std::initializer_list<std::string_view> inputs);
 
 // How a trace of this run ends (docs/trace-format.md, END record); `signal`
 // is the one that interrupted it, if any.

@@ -75,12 +75,7 @@ int run_sweep(const SweepArgs& args, const std::optional<MpiWorld>& world) {
     serve_points(spec, sweep::points(spec));
     return kExitOk;
   }
-  if (!args.out.empty()) {
-    if (std::string e = overwrites_input(args.out, {args.spec}); !e.empty()) {
-      fmt::print(stderr, "xcallsim sweep: --out: {}\n", e);
-      return kExitBadInput;
-    }
-  }
+  if (refuse_overwrite("sweep: --out", args.out, {args.spec})) return kExitBadInput;
   const std::vector<sweep::Point> grid = sweep::points(spec);
   std::vector<std::string> done;
   if (args.resume && !args.out.empty()) {

@@ -138,16 +138,6 @@ int retime(const ReplayArgs& args, const trace::TraceFile& file) {
   return kExitOk;
 }
 
-// Prints the refusal and returns true if `output` is one of the inputs.
-bool refuse_overwrite(std::string_view verb, const std::string& output,
-                      std::initializer_list<std::string_view> inputs) {
-  if (output.empty()) return false;
-  const std::string error = overwrites_input(output, inputs);
-  if (error.empty()) return false;
-  fmt::print(stderr, "xcallsim {}: {}\n", verb, error);
-  return true;
-}
-
 int replay(const ReplayArgs& args) {
   if (refuse_overwrite("replay", args.output, {args.trace, args.machine})) return kExitBadInput;
   std::optional<trace::TraceFile> loaded = load_trace(args.trace);
