@@ -1,10 +1,11 @@
 // Contract: where a producer's records go as they become final. A producer
-// (the simulator, an importer, a re-timing run) calls function() and mask()
-// to define ids densely in ascending order (each before any record that
-// names it) and record() in non-decreasing time. Implementations here: the
-// in-memory Trace (TraceCollector), a file (WriterSink over trace::Writer)
-// and a fan-out to two sinks (TeeSink). A sink that cannot take a record
-// throws (TraceError for the writer); nothing is retried. Single-threaded.
+// (today the simulator: smp::Simulation::set_trace_sink) calls function() and
+// mask() to define ids densely in ascending order (each before any record
+// that names it) and record() in non-decreasing time. Implementations here:
+// a file (WriterSink over trace::Writer) and a fan-out to two sinks
+// (TeeSink); replay::SummaryBuilder is another. A sink that cannot take a
+// record throws (TraceError for the writer); nothing is retried.
+// Single-threaded.
 #pragma once
 
 #include <cstdint>
