@@ -87,7 +87,10 @@ Device::Device(const machine::MachineConfig& config, std::span<std::byte> region
       apic_(make_controller(*topology_, config_)),
       region_(region),
       ring_capacity_(options.ring_capacity),
-      model_khz_(khz_of(config.ghz)) {
+      model_khz_(khz_of(config.ghz)),
+      // The logger is taken here, on the constructing thread (see Server::Impl::log).
+      reporter_(
+          [log = spdlog::default_logger()](const std::string& line) { log->warn("{}", line); }) {
   const int n = apic_.cpu_count();
   if (!std::has_single_bit(ring_capacity_) || ring_capacity_ < shm::kMinRingCapacity ||
       ring_capacity_ > shm::kMaxRingCapacity)
@@ -332,11 +335,7 @@ void Device::report(std::size_t category, const std::string& text) {
   if (n > kReportFirst && !std::has_single_bit(n)) return;  // rate limit floods
   try {
     const std::string line = n > kReportFirst ? fmt::format("{} [{} so far]", text, n) : text;
-    if (reporter_) {
-      reporter_(line);
-    } else {
-      spdlog::warn("{}", line);
-    }
+    if (reporter_) reporter_(line);
   } catch (...) {  // reporting never takes the device down (it runs inside APIC callbacks)
   }
 }

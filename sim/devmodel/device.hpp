@@ -88,6 +88,7 @@ class Device {
   // Device events (IcrWrite, IpiDeliver, IrrCoalesced, Eoi, ApicError) in
   // model time; per CPU non-decreasing, across CPUs not sorted.
   void set_record_sink(RecordSink sink) { sink_ = std::move(sink); }
+  // Rejections and errors, rate-limited (default: the spdlog default logger, warn).
   void set_reporter(Reporter reporter) { reporter_ = std::move(reporter); }
 
   // One pass over every CPU's requests. Returns the CPUs whose MSI-X vector

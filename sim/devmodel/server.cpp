@@ -38,6 +38,11 @@ struct Server::Impl {
         pass_timer(io_),
         drain_timer(io_) {}
 
+  // Taken on the constructing thread: spdlog builds its registry lazily on
+  // first use, and libspdlog is not instrumented, so a first log call from the
+  // io thread races (TSan) with one from a second server's io thread.
+  std::shared_ptr<spdlog::logger> log = spdlog::default_logger();
+
   asio::io_context& io;
   machine::MachineConfig config;
   ServerOptions options;
@@ -143,7 +148,7 @@ void Server::Impl::stop() noexcept {
   try {
     drain_traces();
   } catch (...) {
-    spdlog::error("devmodel: trace callback threw during stop");
+    log->error("devmodel: trace callback threw during stop");
   }
   if (device) device->stop();
   boost::system::error_code ec;
@@ -170,8 +175,8 @@ void Server::Impl::accept() {
         boost::system::error_code ignore;
         s->close(ignore);
         update([](ServerStats& st) { ++st.refused_connections; });
-        spdlog::warn("devmodel: refused a second ivshmem client on {} (one guest at a time)",
-                     socket_path.string());
+        log->warn("devmodel: refused a second ivshmem client on {} (one guest at a time)",
+                  socket_path.string());
       } else {
         handshake(std::move(s));
       }
@@ -192,8 +197,8 @@ void Server::Impl::handshake(std::unique_ptr<local::socket> sock) {
   for (int v = 0; ok && v < vectors; ++v)
     ok = send_message(fd, id, efds[static_cast<std::size_t>(v)].get());
   if (!ok) {
-    spdlog::warn("devmodel: handshake with peer {} failed ({}); closing", id,
-                 std::system_category().message(errno));
+    log->warn("devmodel: handshake with peer {} failed ({}); closing", id,
+              std::system_category().message(errno));
     boost::system::error_code ignore;
     sock->close(ignore);
     return;
@@ -228,11 +233,11 @@ void Server::Impl::drop_client(const char* why) {
   client.reset();
   stop_spinners();
   guest_efds.clear();
-  spdlog::info("devmodel: ivshmem peer disconnected: {}", why);
+  log->info("devmodel: ivshmem peer disconnected: {}", why);
   try {
     if (disconnect_cb) disconnect_cb();  // before the stats say so: observers see both
   } catch (const std::exception& e) {
-    spdlog::error("devmodel: on_disconnect callback threw: {}", e.what());
+    log->error("devmodel: on_disconnect callback threw: {}", e.what());
   }
   update([](ServerStats& s) {
     ++s.disconnects;
