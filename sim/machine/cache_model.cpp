@@ -1,4 +1,5 @@
-// CacheModel: owner/sharers per line, latency by distance, serialized RFOs.
+// CacheModel: owner/sharers per line, latency by distance; requests that need
+// the owner (RFOs, downgrades of an exclusive line) queue at the line.
 #include <algorithm>
 #include <stdexcept>
 
@@ -13,6 +14,14 @@ CacheModel::Line& CacheModel::line_at(LineId line) {
   if (line >= kMaxLines) throw std::out_of_range("CacheModel: line id beyond kMaxLines");
   if (line >= lines_.size()) lines_.resize(std::size_t{line} + 1);
   return lines_[line];
+}
+
+bool CacheModel::hits(int cpu, LineId line_id, Access kind) const {
+  if (line_id >= lines_.size()) return false;
+  const Line& line = lines_[line_id];
+  const auto me = static_cast<std::uint16_t>(cpu);
+  const bool held = std::binary_search(line.holders.begin(), line.holders.end(), me);
+  return kind == Access::Read ? held : held && line.holders.size() == 1;
 }
 
 std::vector<int> CacheModel::holders(LineId line) const {
@@ -47,13 +56,21 @@ Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
       }
     }
     ++transfers_;
+    const Cycles done = std::max(now, line.ready_at) + latency;
+    if (line.exclusive) {
+      // The owner must answer (and downgrade its copy): a request to the owner
+      // queues like an RFO; readers of a shared line are served in parallel.
+      line.ready_at = done;
+      line.exclusive = false;
+    }
     holders.insert(mine, me);
-    return std::max(now, line.ready_at) + latency;
+    return done;
   }
 
   // Write / Atomic: needs the line exclusive.
   if (held && holders.size() == 1) {
     ++hits_;
+    line.exclusive = true;
     return now + hit;
   }
   // Invalidate every holder; the farthest acknowledgement bounds the RFO.
@@ -67,6 +84,7 @@ Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
   }
   ++transfers_;
   holders.assign(1, me);
+  line.exclusive = true;
   line.ready_at = std::max(now, line.ready_at) + latency;
   return line.ready_at;
 }

@@ -62,6 +62,12 @@ struct CacheCosts {
   // [Self] is the hit latency.
   std::array<Cycles, kDistanceCount> transfer{};
   Cycles memory = 0;  // line held by nobody
+  // The core's x86-TSO store buffer (docs/architecture.md "Memory model"):
+  // entries a CPU may have in flight; 0 = none, every store waits for its line.
+  int store_buffer = 0;
+  // Outstanding L1 misses a core can overlap (fill buffers / miss address
+  // buffers); bounds the RFOs of buffered stores in flight. 0 with no store buffer.
+  int fill_buffers = 0;
 };
 
 struct MachineConfig {
@@ -126,10 +132,16 @@ class CacheModel {
 
   CacheModel(const Topology& topology, const CacheCosts& costs);
   // CPU `cpu` accesses `line` at time `now`; returns the completion time.
-  // Read: hit if held, else transfer from the nearest holder (line becomes shared).
-  // Write/Atomic: exclusive; invalidates others; waits for an in-flight transfer.
+  // Requests that need the line's owner queue behind one another at the line
+  // (served in order, each after the previous completes):
+  // Read: hit if held; else from the nearest holder, which if it held the line
+  //   exclusively is downgraded first (queued); the line becomes shared.
+  // Write/Atomic: hit if held exclusively; else invalidates every holder
+  //   (queued) and the line becomes exclusive to `cpu`.
   // Throws std::out_of_range for a bad cpu or line >= kMaxLines.
   Cycles access(int cpu, LineId line, Access kind, Cycles now);
+  // Whether access(cpu, line, kind, t) would hit (no state changes).
+  bool hits(int cpu, LineId line, Access kind) const;
 
   std::uint64_t transfers() const { return transfers_; }            // misses: cache or memory
   std::uint64_t memory_fetches() const { return memory_fetches_; }  // misses nobody held
@@ -140,7 +152,8 @@ class CacheModel {
  private:
   struct Line {
     std::vector<std::uint16_t> holders;  // sorted; sparse because CPUs can be 1000s
-    Cycles ready_at = 0;                 // completion of the last ownership transfer
+    Cycles ready_at = 0;                 // completion of the last queued (owner) request
+    bool exclusive = false;              // the one holder may have written it (M/E)
   };
   Line& line_at(LineId line);
 

@@ -86,6 +86,13 @@ CacheCosts read_cache(config::Table table, bool has_ccx) {
   CacheCosts cache;
   cache.memory = cycles(table, "memory");
   cache.transfer = read_distance_costs(table.required_table("transfer"), has_ccx);
+  // Absent: no store buffer (every store waits for its line, as before TSO).
+  cache.store_buffer = to_int(table.optional_int("store_buffer", {0, 1024}).value_or(0));
+  const auto fill = table.optional_int("fill_buffers", {1, 256});
+  if (cache.store_buffer > 0 && !fill)
+    table.fail_here("[cache] has `store_buffer` but no `fill_buffers`",
+                    "add `fill_buffers = <outstanding L1 misses>` (e.g. 12 on Skylake) to [cache]");
+  cache.fill_buffers = to_int(fill.value_or(0));
   table.finish();
   return cache;
 }

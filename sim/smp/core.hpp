@@ -90,6 +90,15 @@ class Core {
   machine::LineId line_of(const void* word);
   void touch(const void* word, machine::Access kind);
   void written(const void* word);
+  // x86-TSO (docs/architecture.md "Memory model"): a plain store enters the
+  // running CPU's store buffer and becomes visible when it retires (without a
+  // buffer it waits for its line); a load forwards from the CPU's own buffer,
+  // else reads coherent memory; locked RMWs, MFENCE and ICR writes drain the
+  // buffer first (SDM vol. 3A §8.2, §9.2 in 2023+ editions).
+  void load(const void* word, void* out, std::size_t size);
+  void store(void* word, const void* in, std::size_t size);
+  void lock_line(const void* word);  // drain, then the exclusive access of a locked RMW
+  void drain(CpuState& c);           // MFENCE: every older store visible
   xcall::WaitResult wait_until(const Word32& word, std::uint32_t mask, std::uint32_t expected,
                                xcall::CsdWait& wait);
 
@@ -129,6 +138,14 @@ class Core {
   void eoi(CpuState& c, int vector);
   // memory.cpp
   void park_on_line(CpuState& c, machine::LineId line, std::optional<Cycles> until);
+  // The line access at c's clock, a miss waiting for a free fill buffer
+  // first; returns the completion time (the CPU's clock is not moved).
+  Cycles access_line(CpuState& c, machine::LineId line, machine::Access kind);
+  void retire_due(CpuState& c);  // entries whose retire time has come, in order
+  void retire_through(CpuState& c, Cycles t);
+  void on_store_retire(int cpu, Cycles t);
+  void schedule_retire(CpuState& c);
+  void wake_waiters(machine::LineId line, Cycles t);
   // simulation.cpp
   void layout_arena();
   void cpu_main(CpuState& c);

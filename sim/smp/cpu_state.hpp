@@ -9,6 +9,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/smp/fiber.hpp"
 #include "sim/smp/smp.hpp"
+#include "sim/smp/store_buffer.hpp"
 
 namespace xcallsim::smp::detail {
 
@@ -38,6 +39,12 @@ struct CpuState {
 
   Park park = Park::None;
   bool wake_on_irq = false;
+
+  // Memory model (memory.cpp): stores not yet visible, the time each fill
+  // buffer frees up, and the time of the pending retire event (kForever: none).
+  StoreBuffer stores;
+  std::vector<Cycles> fill_free;
+  Cycles retire_event = engine::kForever;
 
   // Trace bookkeeping: open calls issued by this CPU (innermost last), the
   // calls of the funcs it is running, and the func of a csd-based call being

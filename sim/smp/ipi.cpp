@@ -42,31 +42,26 @@ std::uint32_t Core::logical_id(int cpu) const {
 bool Core::prep_single_ipi(int target) {
   if (!options_.poll_idle) return true;
   Word32& flags = idle_flags(target);
-  touch(&flags, machine::Access::Read);
-  std::uint32_t seen = flags.value;
+  std::uint32_t seen = platform_.load_relaxed(flags);
   for (;;) {
     if ((seen & kTifPollingNrflag) == 0) return true;
     if ((seen & kTifNeedResched) != 0) break;
-    touch(&flags, machine::Access::Atomic);
-    if (flags.value == seen) {
-      flags.value = seen | kTifNeedResched;
-      written(&flags);
-      break;
-    }
-    seen = flags.value;
+    if (platform_.cmpxchg(flags, seen, seen | kTifNeedResched)) break;
   }
   ++running().counters.ipis_elided;
   return false;
 }
 
 // The polling idle loop (do_idle with TIF_POLLING_NRFLAG): sleep on the
-// flags line until NEED_RESCHED, then clear and flush (SEM-22).
+// flags line until NEED_RESCHED, then clear and flush (SEM-22). Setting and
+// clearing the flag are locked bit operations in Linux (set_bit/clear_bit:
+// lock bts/btr), so each drains the store buffer and is visible at once.
 void Core::poll_idle_once(CpuState& c) {
   Word32& flags = idle_flags(c.id);
-  platform_.store_relaxed(flags, kTifPollingNrflag);
+  platform_.fetch_or(flags, kTifPollingNrflag);
   while ((platform_.load_relaxed(flags) & kTifNeedResched) == 0)
     park_on_line(c, line_of(&flags), std::nullopt);
-  platform_.store_relaxed(flags, 0u);
+  platform_.xchg(flags, 0u);
   xcall_->flush_smp_call_function_queue();
 }
 
@@ -103,6 +98,15 @@ void Core::perform_writes(CpuState& c, std::uint8_t vector, trace::IpiSend send,
   emit(c, send.to_record());
   ++c.counters.ipis_sent;
   for (const x86::IcrWrite& w : writes) {
+    // The IPI must not overtake the sender's older stores (the queued csd):
+    // x2APIC's WRMSR is not serializing, so Linux puts weak_wrmsr_fence()
+    // (MFENCE; LFENCE) before it (SDM vol. 3A §10.12.3); the xAPIC ICR is
+    // strong-uncacheable MMIO, which the processor does not reorder with
+    // older stores (§8.2.5, §11.3; docs/apic-model.md has the 2023+ numbers).
+    // Either way the write waits
+    // for the store buffer to drain; the fence's own cost is inside the
+    // measured send cost (icr_write).
+    drain(c);
     sync(c);
     if (w.wait_icr_idle) {
       const Cycles idle = apic_.icr_idle_at(c.id);

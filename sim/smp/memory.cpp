@@ -1,6 +1,9 @@
-// Core, memory: shared-word accesses through the cache model, and waiting
-// on a word (csd_lock_wait, SEM-8/29) with the stuck-call timeout.
+// Core, memory: shared-word accesses through the cache model under x86-TSO
+// (store buffer, store forwarding, fill buffers; docs/architecture.md
+// "Memory model"), and waiting on a word (csd_lock_wait, SEM-8/29) with the
+// stuck-call timeout.
 #include <algorithm>
+#include <cstring>
 
 #include "sim/smp/core.hpp"
 
@@ -19,18 +22,140 @@ machine::LineId Core::line_of(const void* word) {
   return id - 1;
 }
 
+// A hit needs no fill buffer; a miss takes the one that frees up first.
+Cycles Core::access_line(CpuState& c, machine::LineId line, machine::Access kind) {
+  if (c.fill_free.empty() || cache_.hits(c.id, line, kind))
+    return cache_.access(c.id, line, kind, c.now);
+  const auto slot = std::min_element(c.fill_free.begin(), c.fill_free.end());
+  const Cycles done = cache_.access(c.id, line, kind, std::max(c.now, *slot));
+  *slot = done;
+  return done;
+}
+
 void Core::touch(const void* word, machine::Access kind) {
   CpuState& c = running();
   boundary(c);
-  c.now = cache_.access(c.id, line_of(word), kind, c.now);
+  c.now = access_line(c, line_of(word), kind);
 }
 
 // Waiters re-read at the writer's completion time (they pay that read).
 void Core::written(const void* word) {
-  const machine::LineId line = line_of(word);
+  wake_waiters(line_of(word), running().now);
+}
+
+void Core::wake_waiters(machine::LineId line, Cycles t) {
   if (line >= waiters_.size() || waiters_[line].empty()) return;
-  const Cycles t = running().now;
   for (const int id : waiters_[line]) wake(cpu(id), t);
+}
+
+void Core::load(const void* word, void* out, std::size_t size) {
+  CpuState& c = running();
+  boundary(c);
+  retire_due(c);
+  const StoreBuffer::Match match = c.stores.find(word, size);
+  if (match.exact != nullptr) {  // store forwarding: at L1 latency, nothing leaves the core
+    std::memcpy(out, &match.exact->bits, size);
+    c.now += config_.cache.transfer[static_cast<int>(machine::Distance::Self)];
+    return;
+  }
+  if (match.partial != nullptr) {  // cannot forward: wait until that store is visible
+    c.now = std::max(c.now, match.partial->retire);
+    sync(c);
+    retire_due(c);
+  }
+  c.now = access_line(c, line_of(word), machine::Access::Read);
+  std::memcpy(out, word, size);  // the value the line held when the read was served
+}
+
+void Core::store(void* word, const void* in, std::size_t size) {
+  CpuState& c = running();
+  boundary(c);
+  const machine::LineId line = line_of(word);
+  if (c.stores.capacity() == 0) {  // no store buffer: the store waits for its line
+    c.now = access_line(c, line, machine::Access::Write);
+    std::memcpy(word, in, size);
+    written(word);
+    return;
+  }
+  retire_due(c);
+  while (c.stores.full()) {  // a full buffer stalls the store until its oldest entry retires
+    c.now = std::max(c.now, c.stores.front().retire);
+    sync(c);
+    retire_due(c);
+  }
+  // The RFO starts now (Intel and AMD issue it at execution) and may overlap
+  // older ones; the entry retires in order, after its line is exclusive.
+  const Cycles ready = access_line(c, line, machine::Access::Write);
+  const Cycles retire = c.stores.empty() ? ready : std::max(ready, c.stores.back().retire);
+  if (c.stores.empty() && retire <= c.now) {  // a zero-cost hit: visible at once
+    std::memcpy(word, in, size);
+    written(word);
+    return;
+  }
+  BufferedStore entry{
+      .word = word, .retire = retire, .line = line, .size = static_cast<std::uint8_t>(size)};
+  std::memcpy(&entry.bits, in, size);
+  // A stack word's memory is the host's too: the frame holding it may be gone
+  // (and its bytes reused by host code) before the store retires, so its
+  // value is written now and only its timing goes through the buffer. Other
+  // CPUs thus see stack words (an on-stack csd) at once: a documented
+  // approximation; every other shared word is strictly TSO.
+  if (arena_->line_of(word) >= stacks_line_) {
+    std::memcpy(word, in, size);
+    entry.written_through = true;
+  }
+  c.stores.push_back(entry);
+  schedule_retire(c);
+}
+
+void Core::lock_line(const void* word) {
+  CpuState& c = running();
+  boundary(c);
+  drain(c);
+  c.now = access_line(c, line_of(word), machine::Access::Atomic);
+}
+
+// MFENCE / the drain before a locked RMW (SDM vol. 3A §8.2.5; CALIBRATION M8):
+// the CPU waits until its youngest store is visible.
+void Core::drain(CpuState& c) {
+  retire_due(c);
+  if (c.stores.empty()) return;
+  c.now = std::max(c.now, c.stores.back().retire);
+  sync(c);  // runs the retire events up to the CPU's clock
+  retire_due(c);
+}
+
+void Core::retire_due(CpuState& c) {
+  retire_through(c, c.now);
+}
+
+void Core::retire_through(CpuState& c, Cycles t) {
+  while (!c.stores.empty() && c.stores.front().retire <= t) {
+    const BufferedStore e = c.stores.front();
+    c.stores.pop_front();
+    if (!e.written_through) std::memcpy(e.word, &e.bits, e.size);
+    wake_waiters(e.line, e.retire);
+  }
+}
+
+// One engine event per CPU at a time, at the oldest entry's retire time:
+// other CPUs see each store exactly from its retire time on (arrival
+// priority, so before any CPU operation at that time).
+void Core::schedule_retire(CpuState& c) {
+  if (c.stores.empty() || c.retire_event <= c.stores.front().retire) return;
+  c.retire_event = c.stores.front().retire;
+  engine_.at(
+      c.retire_event, [this, id = c.id, t = c.retire_event] { on_store_retire(id, t); },
+      kPrioArrival);
+}
+
+void Core::on_store_retire(int id, Cycles t) {
+  CpuState& c = cpu(id);
+  if (c.retire_event != t) return;  // superseded by an earlier event
+  now_ = t;
+  c.retire_event = engine::kForever;
+  retire_through(c, t);
+  schedule_retire(c);
 }
 
 void Core::park_on_line(CpuState& c, machine::LineId line, std::optional<Cycles> until) {
@@ -50,8 +175,9 @@ xcall::WaitResult Core::wait_until(const Word32& word, std::uint32_t mask, std::
   if (wait.diagnose && wait.ts0 == 0) wait.ts0 = c.now;
   const machine::LineId line = line_of(&word);
   for (;;) {
-    touch(&word, machine::Access::Read);
-    if ((word.value & mask) == expected) return xcall::WaitResult::Satisfied;
+    std::uint32_t value = 0;
+    load(&word, &value, sizeof value);
+    if ((value & mask) == expected) return xcall::WaitResult::Satisfied;
     std::optional<Cycles> deadline;
     if (wait.diagnose) {
       deadline = std::max(wait.ts0, wait.ts1) + stuck_timeout_;

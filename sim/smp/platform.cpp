@@ -80,8 +80,14 @@ void SimPlatform::trace(const xcall::TraceEvent& event) {
   core_->on_trace(event);
 }
 
-void SimPlatform::touch(const void* word, machine::Access kind) {
-  core_->touch(word, kind);
+void SimPlatform::load(const void* word, void* out, std::size_t size) {
+  core_->load(word, out, size);
+}
+void SimPlatform::store(void* word, const void* in, std::size_t size) {
+  core_->store(word, in, size);
+}
+void SimPlatform::lock_line(const void* word) {
+  core_->lock_line(word);
 }
 void SimPlatform::written(const void* word) {
   core_->written(word);

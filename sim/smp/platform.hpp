@@ -4,9 +4,11 @@
 // runs on the fiber of the CPU this_cpu() names. Shared words are plain
 // storage inside the Simulation's arena; each access first passes an
 // operation boundary (clock sync with the engine, pending interrupts taken if
-// IF=1), then applies its effect, then charges CacheModel::access() for the
-// word's line (arena offset / 64, numbered densely in first-touch order). A write wakes every CPU
-// waiting on that line at the writer's completion time. Queries (this_cpu, irqs_disabled, ...) are
+// IF=1), then takes effect under x86-TSO (Core::load/store/lock_line: plain
+// stores retire from a store buffer, locked RMWs drain it), charging
+// CacheModel::access() for the word's line (arena offset / 64, numbered
+// densely in first-touch order). A store becoming visible wakes every CPU
+// waiting on that line at that time. Queries (this_cpu, irqs_disabled, ...) are
 // free and never yield.
 #pragma once
 
@@ -42,21 +44,22 @@ class SimPlatform {
   void preempt_disable();
   void preempt_enable();
 
+  // x86-TSO: loads and stores go through the CPU's store buffer (acquire and
+  // release are plain MOVs on x86); the locked RMWs drain it first and are
+  // full barriers (Core::load/store/lock_line).
   template <class T>
   T load_acquire(const shared<T>& w) {
-    touch(&w, machine::Access::Read);
-    return w.value;
+    T v;
+    load(&w.value, &v, sizeof(T));
+    return v;
   }
   template <class T>
   T load_relaxed(const shared<T>& w) {
-    touch(&w, machine::Access::Read);
-    return w.value;
+    return load_acquire(w);
   }
   template <class T>
   void store_release(shared<T>& w, T v) {
-    touch(&w, machine::Access::Write);
-    w.value = v;
-    written(&w);
+    store(&w.value, &v, sizeof(T));
   }
   template <class T>
   void store_relaxed(shared<T>& w, T v) {
@@ -64,7 +67,7 @@ class SimPlatform {
   }
   template <class T>
   bool cmpxchg(shared<T>& w, T& expected, T desired) {
-    touch(&w, machine::Access::Atomic);
+    lock_line(&w);
     if (w.value != expected) {
       expected = w.value;
       return false;
@@ -75,7 +78,7 @@ class SimPlatform {
   }
   template <class T>
   T xchg(shared<T>& w, T v) {
-    touch(&w, machine::Access::Atomic);
+    lock_line(&w);
     const T old = w.value;
     w.value = v;
     written(&w);
@@ -83,7 +86,7 @@ class SimPlatform {
   }
   template <class T>
   T fetch_or(shared<T>& w, T v) {
-    touch(&w, machine::Access::Atomic);
+    lock_line(&w);
     const T old = w.value;
     w.value = static_cast<T>(old | v);
     written(&w);
@@ -103,7 +106,9 @@ class SimPlatform {
   void trace(const xcall::TraceEvent& event);
 
  private:
-  void touch(const void* word, machine::Access kind);
+  void load(const void* word, void* out, std::size_t size);
+  void store(void* word, const void* in, std::size_t size);
+  void lock_line(const void* word);
   void written(const void* word);
   Core* core_;
 };

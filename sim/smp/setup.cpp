@@ -56,7 +56,13 @@ Core::Core(const machine::MachineConfig& config, Options options)
       platform_, *state_, xcall::XcallOptions{options_.profile, options_.csd_lock_wait_debug});
   cpus_.resize(static_cast<std::size_t>(n));
   resumes_ = engine::WakeQueue(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) cpus_[static_cast<std::size_t>(i)].id = i;
+  for (int i = 0; i < n; ++i) {
+    CpuState& c = cpus_[static_cast<std::size_t>(i)];
+    c.id = i;
+    c.stores = StoreBuffer(static_cast<std::size_t>(config_.cache.store_buffer));
+    if (config_.cache.store_buffer > 0)
+      c.fill_free.assign(static_cast<std::size_t>(config_.cache.fill_buffers), 0);
+  }
   online_ = Mask::first_n(n);
   stuck_timeout_ = static_cast<Cycles>(std::llround(options_.stuck_timeout_ns * config_.ghz));
   limit_ = options_.time_limit != 0 ? std::min(options_.time_limit, kEndOfTime) : kEndOfTime;
