@@ -16,12 +16,18 @@ CacheModel::Line& CacheModel::line_at(LineId line) {
   return lines_[line];
 }
 
-bool CacheModel::hits(int cpu, LineId line_id, Access kind) const {
+bool CacheModel::leaving(const Line& line, std::uint16_t cpu, Cycles now) {
+  return now < line.ready_at &&
+         std::find(line.leaving.begin(), line.leaving.end(), cpu) != line.leaving.end();
+}
+
+bool CacheModel::hits(int cpu, LineId line_id, Access kind, Cycles now) const {
   if (line_id >= lines_.size()) return false;
   const Line& line = lines_[line_id];
   const auto me = static_cast<std::uint16_t>(cpu);
   const bool held = std::binary_search(line.holders.begin(), line.holders.end(), me);
-  return kind == Access::Read ? held : held && line.holders.size() == 1;
+  if (kind == Access::Read) return held || leaving(line, me, now);
+  return held && line.holders.size() == 1;
 }
 
 std::vector<int> CacheModel::holders(LineId line) const {
@@ -30,7 +36,7 @@ std::vector<int> CacheModel::holders(LineId line) const {
   return {h.begin(), h.end()};
 }
 
-Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
+CacheModel::Served CacheModel::serve(int cpu, LineId line_id, Access kind, Cycles now) {
   if (cpu < 0 || cpu >= topology_.cpu_count()) throw std::out_of_range("CacheModel: bad cpu");
   Line& line = line_at(line_id);
   auto& holders = line.holders;
@@ -40,9 +46,9 @@ Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
   const Cycles hit = costs_.transfer[static_cast<int>(Distance::Self)];
 
   if (kind == Access::Read) {
-    if (held) {
+    if (held || leaving(line, me, now)) {
       ++hits_;
-      return now + hit;
+      return {now, now + hit};
     }
     // Served by the cheapest holder, after any in-flight ownership transfer.
     Cycles latency = costs_.memory;
@@ -56,7 +62,8 @@ Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
       }
     }
     ++transfers_;
-    const Cycles done = std::max(now, line.ready_at) + latency;
+    const Cycles start = std::max(now, line.ready_at);
+    const Cycles done = start + latency;
     if (line.exclusive) {
       // The owner must answer (and downgrade its copy): a request to the owner
       // queues like an RFO; readers of a shared line are served in parallel.
@@ -64,14 +71,14 @@ Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
       line.exclusive = false;
     }
     holders.insert(mine, me);
-    return done;
+    return {start, done};
   }
 
   // Write / Atomic: needs the line exclusive.
   if (held && holders.size() == 1) {
     ++hits_;
     line.exclusive = true;
-    return now + hit;
+    return {now, now + hit};
   }
   // Invalidate every holder; the farthest acknowledgement bounds the RFO.
   Cycles latency = 0;
@@ -83,10 +90,14 @@ Cycles CacheModel::access(int cpu, LineId line_id, Access kind, Cycles now) {
     latency = std::max(latency, costs_.transfer[static_cast<int>(topology_.distance(cpu, other))]);
   }
   ++transfers_;
+  const Cycles start = std::max(now, line.ready_at);
+  line.leaving.clear();
+  for (std::uint16_t other : holders)
+    if (other != me) line.leaving.push_back(other);
   holders.assign(1, me);
   line.exclusive = true;
-  line.ready_at = std::max(now, line.ready_at) + latency;
-  return line.ready_at;
+  line.ready_at = start + latency;
+  return {start, line.ready_at};
 }
 
 }  // namespace xcallsim::machine

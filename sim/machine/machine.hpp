@@ -137,11 +137,20 @@ class CacheModel {
   // Read: hit if held; else from the nearest holder, which if it held the line
   //   exclusively is downgraded first (queued); the line becomes shared.
   // Write/Atomic: hit if held exclusively; else invalidates every holder
-  //   (queued) and the line becomes exclusive to `cpu`.
+  //   (queued) and the line becomes exclusive to `cpu`. The invalidations
+  //   land when the RFO completes: until then the old holders still hit on
+  //   reads (they see the old value, as on hardware).
   // Throws std::out_of_range for a bad cpu or line >= kMaxLines.
-  Cycles access(int cpu, LineId line, Access kind, Cycles now);
-  // Whether access(cpu, line, kind, t) would hit (no state changes).
-  bool hits(int cpu, LineId line, Access kind) const;
+  struct Served {
+    Cycles start;  // the request is served (a load's value binds here)
+    Cycles done;   // the data is at the requester
+  };
+  Served serve(int cpu, LineId line, Access kind, Cycles now);
+  Cycles access(int cpu, LineId line, Access kind, Cycles now) {
+    return serve(cpu, line, kind, now).done;
+  }
+  // Whether an access at `now` would hit (no state changes).
+  bool hits(int cpu, LineId line, Access kind, Cycles now) const;
 
   std::uint64_t transfers() const { return transfers_; }            // misses: cache or memory
   std::uint64_t memory_fetches() const { return memory_fetches_; }  // misses nobody held
@@ -154,7 +163,9 @@ class CacheModel {
     std::vector<std::uint16_t> holders;  // sorted; sparse because CPUs can be 1000s
     Cycles ready_at = 0;                 // completion of the last queued (owner) request
     bool exclusive = false;              // the one holder may have written it (M/E)
+    std::vector<std::uint16_t> leaving;  // invalidated by the RFO completing at ready_at
   };
+  static bool leaving(const Line& line, std::uint16_t cpu, Cycles now);
   Line& line_at(LineId line);
 
   const Topology& topology_;

@@ -70,8 +70,9 @@ class Core {
   XcallLib& xcall() { return *xcall_; }
   SimPlatform& platform() { return platform_; }
   Csd& private_csd(int cpu, int slot);
-  Word32& idle_flags(int cpu);   // the idle task's thread flags (TIF_POLLING / NEED_RESCHED)
-  void run_function(FuncId id);  // the trampoline's body: charge the func's cycles
+  Word32& scratch_word(int word);  // Cpu::store/load: one word per line
+  Word32& idle_flags(int cpu);     // the idle task's thread flags (TIF_POLLING / NEED_RESCHED)
+  void run_function(FuncId id);    // the trampoline's body: charge the func's cycles
   const FuncSpec* function_spec(FuncId id) const;
 
   // --- time (time.cpp) ---
@@ -88,7 +89,6 @@ class Core {
   // A word's cache line: its arena line (offset / 64) numbered densely in
   // first-touch order, so the cache model stays as small as what is used.
   machine::LineId line_of(const void* word);
-  void touch(const void* word, machine::Access kind);
   void written(const void* word);
   // x86-TSO (docs/architecture.md "Memory model"): a plain store enters the
   // running CPU's store buffer and becomes visible when it retires (without a
@@ -141,6 +141,7 @@ class Core {
   // The line access at c's clock, a miss waiting for a free fill buffer
   // first; returns the completion time (the CPU's clock is not moved).
   Cycles access_line(CpuState& c, machine::LineId line, machine::Access kind);
+  machine::CacheModel::Served serve_line(CpuState& c, machine::LineId line, machine::Access kind);
   void retire_due(CpuState& c);  // entries whose retire time has come, in order
   void retire_through(CpuState& c, Cycles t);
   void on_store_retire(int cpu, Cycles t);
@@ -190,6 +191,7 @@ class Core {
   char* private_base_ = nullptr;
   std::size_t private_stride_ = 0;
   char* idle_flags_base_ = nullptr;
+  char* scratch_base_ = nullptr;
   char* stacks_base_ = nullptr;
   std::size_t stack_stride_ = 0;
   std::size_t stack_bytes_ = 0;

@@ -75,6 +75,27 @@ void Cpu::idle_until(Cycles time) {
   core_->idle_until(c, time);
 }
 
+void Cpu::store(int word, std::uint32_t value) {
+  detail::Word32& w = core_->scratch_word(word);
+  core_->enter(id_);
+  core_->platform().store_relaxed(w, value);
+}
+std::uint32_t Cpu::load(int word) {
+  detail::Word32& w = core_->scratch_word(word);
+  core_->enter(id_);
+  return core_->platform().load_relaxed(w);
+}
+std::uint32_t Cpu::xchg(int word, std::uint32_t value) {
+  detail::Word32& w = core_->scratch_word(word);
+  core_->enter(id_);
+  return core_->platform().xchg(w, value);
+}
+void Cpu::mfence() {
+  detail::CpuState& c = core_->enter(id_);
+  core_->boundary(c);
+  core_->drain(c);
+}
+
 void Cpu::mark(std::uint32_t value) {
   detail::CpuState& c = core_->enter(id_);
   record(*core_, c, trace::Mark{.value = value});

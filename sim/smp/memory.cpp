@@ -23,19 +23,18 @@ machine::LineId Core::line_of(const void* word) {
 }
 
 // A hit needs no fill buffer; a miss takes the one that frees up first.
-Cycles Core::access_line(CpuState& c, machine::LineId line, machine::Access kind) {
-  if (c.fill_free.empty() || cache_.hits(c.id, line, kind))
-    return cache_.access(c.id, line, kind, c.now);
+machine::CacheModel::Served Core::serve_line(CpuState& c, machine::LineId line,
+                                             machine::Access kind) {
+  if (c.fill_free.empty() || cache_.hits(c.id, line, kind, c.now))
+    return cache_.serve(c.id, line, kind, c.now);
   const auto slot = std::min_element(c.fill_free.begin(), c.fill_free.end());
-  const Cycles done = cache_.access(c.id, line, kind, std::max(c.now, *slot));
-  *slot = done;
-  return done;
+  const machine::CacheModel::Served served = cache_.serve(c.id, line, kind, std::max(c.now, *slot));
+  *slot = served.done;
+  return served;
 }
 
-void Core::touch(const void* word, machine::Access kind) {
-  CpuState& c = running();
-  boundary(c);
-  c.now = access_line(c, line_of(word), kind);
+Cycles Core::access_line(CpuState& c, machine::LineId line, machine::Access kind) {
+  return serve_line(c, line, kind).done;
 }
 
 // Waiters re-read at the writer's completion time (they pay that read).
@@ -63,8 +62,13 @@ void Core::load(const void* word, void* out, std::size_t size) {
     sync(c);
     retire_due(c);
   }
-  c.now = access_line(c, line_of(word), machine::Access::Read);
-  std::memcpy(out, word, size);  // the value the line held when the read was served
+  // The value is the line's when the request is served: after an RFO it
+  // queued behind (whose store may retire then), before later writers.
+  const machine::CacheModel::Served served = serve_line(c, line_of(word), machine::Access::Read);
+  c.now = served.start;
+  sync(c);
+  std::memcpy(out, word, size);
+  c.now = served.done;
 }
 
 void Core::store(void* word, const void* in, std::size_t size) {
@@ -73,6 +77,7 @@ void Core::store(void* word, const void* in, std::size_t size) {
   const machine::LineId line = line_of(word);
   if (c.stores.capacity() == 0) {  // no store buffer: the store waits for its line
     c.now = access_line(c, line, machine::Access::Write);
+    sync(c);  // and takes effect when it arrives
     std::memcpy(word, in, size);
     written(word);
     return;
@@ -113,6 +118,7 @@ void Core::lock_line(const void* word) {
   boundary(c);
   drain(c);
   c.now = access_line(c, line_of(word), machine::Access::Atomic);
+  sync(c);  // the RMW happens when the line is exclusive
 }
 
 // MFENCE / the drain before a locked RMW (SDM vol. 3A §8.2.5; CALIBRATION M8):

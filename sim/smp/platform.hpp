@@ -67,29 +67,24 @@ class SimPlatform {
   }
   template <class T>
   bool cmpxchg(shared<T>& w, T& expected, T desired) {
-    lock_line(&w);
-    if (w.value != expected) {
-      expected = w.value;
+    const T old = begin_rmw(w);
+    if (old != expected) {
+      expected = old;
       return false;
     }
-    w.value = desired;
-    written(&w);
+    end_rmw(w, desired);
     return true;
   }
   template <class T>
   T xchg(shared<T>& w, T v) {
-    lock_line(&w);
-    const T old = w.value;
-    w.value = v;
-    written(&w);
+    const T old = begin_rmw(w);
+    end_rmw(w, v);
     return old;
   }
   template <class T>
   T fetch_or(shared<T>& w, T v) {
-    lock_line(&w);
-    const T old = w.value;
-    w.value = static_cast<T>(old | v);
-    written(&w);
+    const T old = begin_rmw(w);
+    end_rmw(w, static_cast<T>(old | v));
     return old;
   }
 
@@ -106,6 +101,17 @@ class SimPlatform {
   void trace(const xcall::TraceEvent& event);
 
  private:
+  // A locked RMW: drain, own the line, read; then write, visible at once.
+  template <class T>
+  T begin_rmw(shared<T>& w) {
+    lock_line(&w);
+    return w.value;
+  }
+  template <class T>
+  void end_rmw(shared<T>& w, T v) {
+    w.value = v;
+    written(&w);
+  }
   void load(const void* word, void* out, std::size_t size);
   void store(void* word, const void* in, std::size_t size);
   void lock_line(const void* word);

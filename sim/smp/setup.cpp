@@ -106,9 +106,11 @@ void Core::layout_arena() {
   struct Piece {
     std::size_t bytes, align;
   };
-  const Piece pieces[] = {{sizeof(State), kLineBytes},       {n * sizeof(PerCpu), alignof(PerCpu)},
-                          {n * n * sizeof(Csd), kLineBytes}, {n * private_stride_, kLineBytes},
-                          {n * kLineBytes, kLineBytes},      {n * stack_stride_, kPageBytes}};
+  const Piece pieces[] = {
+      {sizeof(State), kLineBytes},       {n * sizeof(PerCpu), alignof(PerCpu)},
+      {n * n * sizeof(Csd), kLineBytes}, {n * private_stride_, kLineBytes},
+      {n * kLineBytes, kLineBytes},      {kScratchWords * kLineBytes, kLineBytes},
+      {n * stack_stride_, kPageBytes}};
   std::size_t total = 0;
   for (const Piece& p : pieces) total = align_up(total, p.align) + p.bytes;
   arena_ = std::make_unique<Arena>(total);
@@ -118,7 +120,9 @@ void Core::layout_arena() {
   cfd_ = static_cast<Csd*>(arena_->carve(pieces[2].bytes, pieces[2].align));
   private_base_ = static_cast<char*>(arena_->carve(pieces[3].bytes, pieces[3].align));
   idle_flags_base_ = static_cast<char*>(arena_->carve(pieces[4].bytes, pieces[4].align));
-  stacks_base_ = static_cast<char*>(arena_->carve(pieces[5].bytes, pieces[5].align));
+  scratch_base_ = static_cast<char*>(arena_->carve(pieces[5].bytes, pieces[5].align));
+  stacks_base_ = static_cast<char*>(arena_->carve(pieces[6].bytes, pieces[6].align));
+  for (int i = 0; i < kScratchWords; ++i) ::new (scratch_base_ + i * kLineBytes) Word32{};
 
   std::uninitialized_value_construct_n(percpu_, n);
   std::uninitialized_value_construct_n(cfd_, n * n);
@@ -147,6 +151,13 @@ Csd& Core::private_csd(int cpu, int slot) {
   }
   return reinterpret_cast<Csd*>(private_base_ +
                                 static_cast<std::size_t>(cpu) * private_stride_)[slot];
+}
+
+Word32& Core::scratch_word(int word) {
+  if (word < 0 || word >= kScratchWords)
+    throw std::out_of_range("smp: scratch word " + std::to_string(word) + " (there are " +
+                            std::to_string(kScratchWords) + ")");
+  return *std::launder(reinterpret_cast<Word32*>(scratch_base_ + word * kLineBytes));
 }
 
 Word32& Core::idle_flags(int cpu) {

@@ -49,7 +49,8 @@ using machine::Cycles;
 using Profile = xcall::Profile;
 std::string_view to_string(Profile p);
 
-inline constexpr int kMaxCpus = 1024;  // SimPlatform::max_cpus; the loader's limit (check.hpp)
+inline constexpr int kScratchWords = 16;  // Cpu::store/load/xchg words, one per cache line
+inline constexpr int kMaxCpus = 1024;     // SimPlatform::max_cpus; the loader's limit (check.hpp)
 using Mask = xcall::cpumask<kMaxCpus>;
 using FuncId = std::uint32_t;
 
@@ -166,6 +167,14 @@ class Cpu {
   void mark(std::uint32_t value);  // trace::Kind::Mark
   void set_tpr(std::uint8_t tpr);
   void send_ipi(int target, std::uint8_t vector);  // fixed, via the dest mode (scenario vectors)
+
+  // Scratch shared words 0..kScratchWords-1 (zero at start, each on its own
+  // line) for litmus-style programs: plain x86 MOVs under TSO, a locked xchg,
+  // and MFENCE (docs/architecture.md "Memory model"). Not recorded in traces.
+  void store(int word, std::uint32_t value);
+  std::uint32_t load(int word);
+  std::uint32_t xchg(int word, std::uint32_t value);
+  void mfence();
 
   // The seed API (SEMANTICS 1.4); results as the library returns them.
   int xcall(int target, FuncId func, unsigned flags);
