@@ -65,6 +65,11 @@ expect 2 "stuck-timeout-ms" -- "$x" run -m "$m" -s "$s" --stuck-timeout-ms inf
 sed -e 's/^cores_per_socket = .*/cores_per_socket = 1024/' -e 's/^mode = "xapic"/mode = "x2apic"/' "$m" > "$tmp/big.toml"
 expect 2 "big.toml:[0-9]+:[0-9]+: error: the topology has [0-9]+ logical CPUs, more than the simulator's 1024" -- "$x" run -m "$tmp/big.toml" -s "$s"
 expect 2 "not a directory" -- "$x" scaling -m "$m" --out-dir "$m"
+# A relative --out-dir (as the default `docs` is): the plot is drawn there.
+if command -v gnuplot > /dev/null; then
+  expect 0 "wrote .*scaling.png" -- sh -c "cd '$tmp' && '$x' scaling -m '$m' --out-dir rel"
+  [ -s "$tmp/rel/scaling.png" ] || { echo "FAIL: scaling drew no PNG in a relative --out-dir"; fail=1; }
+fi
 
 # SIGINT mid-run: a one-line message, exit 130, and a partial trace marked incomplete that replays.
 cat > "$tmp/long.toml" <<'TOML'
