@@ -97,8 +97,10 @@ class Core {
   // buffer first (SDM vol. 3A §8.2, §9.2 in 2023+ editions).
   void load(const void* word, void* out, std::size_t size);
   void store(void* word, const void* in, std::size_t size);
-  void lock_line(const void* word);  // drain, then the exclusive access of a locked RMW
-  void drain(CpuState& c);           // MFENCE: every older store visible
+  // Drain (unless a test injects a missing barrier), then the exclusive
+  // access of a locked RMW.
+  void lock_line(const void* word, bool drain = true);
+  void drain(CpuState& c);  // MFENCE: every older store visible
   xcall::WaitResult wait_until(const Word32& word, std::uint32_t mask, std::uint32_t expected,
                                xcall::CsdWait& wait);
 

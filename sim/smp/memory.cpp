@@ -113,10 +113,10 @@ void Core::store(void* word, const void* in, std::size_t size) {
   schedule_retire(c);
 }
 
-void Core::lock_line(const void* word) {
+void Core::lock_line(const void* word, bool drain_first) {
   CpuState& c = running();
   boundary(c);
-  drain(c);
+  if (drain_first) drain(c);
   c.now = access_line(c, line_of(word), machine::Access::Atomic);
   sync(c);  // the RMW happens when the line is exclusive
 }

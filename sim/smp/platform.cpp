@@ -86,8 +86,11 @@ void SimPlatform::load(const void* word, void* out, std::size_t size) {
 void SimPlatform::store(void* word, const void* in, std::size_t size) {
   core_->store(word, in, size);
 }
-void SimPlatform::lock_line(const void* word) {
-  core_->lock_line(word);
+bool SimPlatform::unfenced_cmpxchg() const {
+  return core_->options().unfenced_cmpxchg_for_testing;
+}
+void SimPlatform::lock_line(const void* word, bool drain) {
+  core_->lock_line(word, drain);
 }
 void SimPlatform::written(const void* word) {
   core_->written(word);

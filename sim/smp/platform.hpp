@@ -67,7 +67,7 @@ class SimPlatform {
   }
   template <class T>
   bool cmpxchg(shared<T>& w, T& expected, T desired) {
-    const T old = begin_rmw(w);
+    const T old = begin_rmw(w, !unfenced_cmpxchg());
     if (old != expected) {
       expected = old;
       return false;
@@ -103,10 +103,11 @@ class SimPlatform {
  private:
   // A locked RMW: drain, own the line, read; then write, visible at once.
   template <class T>
-  T begin_rmw(shared<T>& w) {
-    lock_line(&w);
+  T begin_rmw(shared<T>& w, bool drain = true) {
+    lock_line(&w, drain);
     return w.value;
   }
+  bool unfenced_cmpxchg() const;  // Options::unfenced_cmpxchg_for_testing
   template <class T>
   void end_rmw(shared<T>& w, T v) {
     w.value = v;
@@ -114,7 +115,7 @@ class SimPlatform {
   }
   void load(const void* word, void* out, std::size_t size);
   void store(void* word, const void* in, std::size_t size);
-  void lock_line(const void* word);
+  void lock_line(const void* word, bool drain);
   void written(const void* word);
   Core* core_;
 };

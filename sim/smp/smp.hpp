@@ -92,6 +92,12 @@ struct Options {
   // CPU's clock passing the latest time seen (e.g. a loop of `compute 0`)
   // end the run as stalled. 0: no guard.
   std::uint64_t stall_steps = 100'000'000;
+  // Fault injection, tests only: cmpxchg no longer drains the store buffer
+  // (a locked instruction without its implied full barrier), so llist_add can
+  // publish a csd before the csd's own fields are visible -- the kind of
+  // missing barrier tests/scenario/test_memory_model.cpp shows the simulator
+  // catching. Needs a machine with a store buffer.
+  bool unfenced_cmpxchg_for_testing = false;
   // Called about every 65536 platform operations with the run's progress;
   // returning false ends the run as interrupted (Ctrl-C). May be empty.
   std::function<bool(const struct RunProgress&)> monitor;

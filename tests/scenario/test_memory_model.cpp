@@ -5,6 +5,8 @@
 // memory (nobody holds it) 200, from another core 60 (kCache*).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "sim/testing/fixture.hpp"
 
 using namespace xcallsim::fixture;
@@ -192,6 +194,79 @@ SCENARIO("store buffering litmus test: the relaxed outcome without a fence, neve
     run(tso(0, 0), {thread(0, 1, r0), thread(1, 0, r1)});
     THEN("sequential consistency: never both 0") {
       CHECK((r0 == 1 || r1 == 1));
+    }
+  }
+}
+
+namespace {
+
+// CPU2 makes a SYNC smp_call_function_many to CPU1 with `b` while CPU1's
+// queue already holds CPU0's csd (so CPU2 sends no IPI: SEM-10) and CPU1
+// runs its flush at `flush_at` (IRQs on again). Just before, CPU2 stored to
+// a line nobody holds, so its csd's fields sit behind that store in its FIFO.
+// Returns what ran on CPU1 (a = CPU2's earlier call, which left func = a in
+// the csd; c = CPU0's call) and whether the run completed.
+std::pair<std::vector<std::string>, bool> publish_race(Cycles flush_at, bool unfenced,
+                                                       Profile profile) {
+  Options options;
+  options.profile = profile;
+  options.unfenced_cmpxchg_for_testing = unfenced;
+  options.stuck_timeout_ns = 200'000;
+  Machine m(tso(16, 4), options);
+  const FuncId a = m.func("a"), b = m.func("b"), c = m.func("c");
+  constexpr Cycles kCallAt = 30'000;
+  m.program(2, [&](Cpu& cpu) {
+    cpu.smp_call_function_many(mask_of({1}), a, true);  // csd->func = a from now on
+    cpu.idle_until(kCallAt);
+    cpu.store(0, 1);  // a slow store (from memory) ahead of the csd's in the FIFO
+    cpu.smp_call_function_many(mask_of({1}), b, true);
+  });
+  m.program(0, [&](Cpu& cpu) {
+    cpu.idle_until(kCallAt - 2000);
+    cpu.xcall(1, c, ASYNC);  // pends at CPU1 (IRQs off): CPU1's queue is not empty
+  });
+  m.program(1, [&](Cpu& cpu) {
+    cpu.idle_until(kCallAt - 5000);
+    cpu.irq_disable();
+    cpu.compute(flush_at - cpu.now());
+    cpu.irq_enable();
+  });
+  const Result r = m.run();
+  std::vector<std::string> runs = r.func_runs_on(1);
+  std::sort(runs.begin(), runs.end());
+  return {runs, r.outcome().completed};
+}
+
+}  // namespace
+
+// The csd is published by llist_add's cmpxchg, whose lock drains the store
+// buffer: the target never sees the csd before its fields and its llist
+// `next` link (the Platform contract's ordering rule; SEM-10). Without that
+// drain a flush that takes the new head in the window follows a stale `next`
+// and CPU0's queued csd is lost: its function never runs (found here by
+// counting what ran). The real library, both profiles, never loses one.
+SCENARIO("a csd published before its fields: the target loses a queued call", "[scenario]") {
+  // In any order: a flush runs SYNC csds first (SEM-20), so b may pass c.
+  const std::vector<std::string> expected{"a", "b", "c"};
+  for (const bool unfenced : {false, true}) {
+    for (const Profile profile : {Profile::Seed, Profile::Upstream}) {
+      GIVEN(std::string(unfenced ? "a cmpxchg without its barrier" : "the real locked cmpxchg") +
+            ", profile " + std::string(xcallsim::smp::to_string(profile))) {
+        int lost = 0, fine = 0;
+        for (Cycles at = 29'500; at <= 30'500; at += 5) {
+          const auto [runs, completed] = publish_race(at, unfenced, profile);
+          (completed && runs == expected ? fine : lost) += 1;
+        }
+        THEN(std::string(unfenced ? "some flush times lose CPU0's call"
+                                  : "every flush time runs a, b and c once and completes")) {
+          CAPTURE(lost, fine);
+          if (unfenced) {
+            CHECK(lost > 0);
+          } else {
+            CHECK(lost == 0);
+          }
+        }
+      }
     }
   }
 }
