@@ -123,6 +123,7 @@ Outcome Core::outcome() {
   }
   o.cache_transfers = cache_.transfers() - cache_transfers_base_;
   o.cache_hits = cache_.hits() - cache_hits_base_;
+  o.steps = steps_;
   return o;
 }
 

@@ -152,6 +152,7 @@ struct Outcome {
   std::vector<CpuCounters> cpus;
   std::uint64_t cache_transfers = 0;
   std::uint64_t cache_hits = 0;
+  std::uint64_t steps = 0;  // platform operations (the benchmarks' unit of work)
 };
 
 namespace detail {
