@@ -108,3 +108,32 @@ TEST_CASE("cache: ping-pong counts one transfer per ownership change", "[unit]")
   CHECK(rig.cache.memory_fetches() == 1);
   CHECK(t == 200 + 9 * 300);
 }
+
+TEST_CASE("cache: reads of an exclusively held line queue at its owner; shared reads do not",
+          "[unit]") {
+  Rig rig;
+  rig.cache.access(4, 2, Access::Write, 0);  // cpu 4 owns line 2 (M), done at 200
+  // Two readers at once: the first downgrades the owner (cross socket, 300);
+  // the second queues behind it and is then served by the nearest holder.
+  CHECK(rig.cache.access(0, 2, Access::Read, 1000) == 1300);
+  CHECK(rig.cache.access(1, 2, Access::Read, 1000) == 1400);  // after 1300, from cpu 0 (100)
+  // Now shared by 0, 1, 4: two more readers at once do not queue.
+  CHECK(rig.cache.access(2, 2, Access::Read, 2000) == 2100);
+  CHECK(rig.cache.access(3, 2, Access::Read, 2000) == 2100);
+}
+
+TEST_CASE("cache: an invalidation lands when the RFO completes", "[unit]") {
+  Rig rig;
+  rig.cache.access(1, 3, Access::Read, 0);  // cpu 1 holds line 3 (from memory, done 200)
+  // cpu 0 writes at 1000: the RFO invalidates cpu 1 (same socket, 100): done 1100.
+  CHECK(rig.cache.serve(0, 3, Access::Write, 1000).done == 1100);
+  CHECK(rig.cache.holders(3) == std::vector<int>{0});
+  // cpu 1's copy still hits just before 1100, and misses from 1100 on.
+  CHECK(rig.cache.hits(1, 3, Access::Read, 1099));
+  CHECK(rig.cache.access(1, 3, Access::Read, 1099) == 1100);
+  CHECK_FALSE(rig.cache.hits(1, 3, Access::Read, 1100));
+  const CacheModel::Served served = rig.cache.serve(1, 3, Access::Read, 1100);
+  CHECK(served.start == 1100);
+  CHECK(served.done == 1200);
+  CHECK_FALSE(rig.cache.hits(1, 3, Access::Write, 1300));  // shared now: a write needs an RFO
+}

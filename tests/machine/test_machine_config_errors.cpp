@@ -121,3 +121,23 @@ TEST_CASE("config error: `ccx` costs and the CCX level go together", "[unit]") {
   check_at(with_topology_line("cores_per_ccx = 2"), 18, 1,
            "missing required key `ccx` in [apic.cost.delivery]");
 }
+
+TEST_CASE("config error: a store buffer without fill buffers, and out-of-range sizes", "[unit]") {
+  const auto e = config_error_of(with("memory = 200", "memory = 200\nstore_buffer = 56"));
+  INFO(e.what());
+  CHECK_THAT(e.message(), Catch::Contains("`store_buffer` but no `fill_buffers`"));
+  CHECK_THAT(e.fix(), Catch::Contains("fill_buffers ="));
+  CHECK_THAT(config_error_of(with("memory = 200", "memory = 200\nstore_buffer = -1")).message(),
+             Catch::Contains("store_buffer"));
+  CHECK_THAT(
+      config_error_of(with("memory = 200", "memory = 200\nstore_buffer = 8\nfill_buffers = 0"))
+          .message(),
+      Catch::Contains("fill_buffers"));
+  // Both present: loads; absent: no store buffer.
+  const auto ok = parse_machine_config(
+      with("memory = 200", "memory = 200\nstore_buffer = 56\nfill_buffers = 12"), "m.toml");
+  CHECK(ok.cache.store_buffer == 56);
+  CHECK(ok.cache.fill_buffers == 12);
+  CHECK(parse_machine_config(with("memory = 200", "memory = 200"), "m.toml").cache.store_buffer ==
+        0);
+}
