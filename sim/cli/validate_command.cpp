@@ -8,6 +8,7 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/cli/session.hpp"
+#include "sim/cli/validate_composites.hpp"
 #include "sim/config/config.hpp"
 #include "sim/machine/machine.hpp"
 #include "sim/study/study.hpp"
@@ -19,6 +20,7 @@ using machine::Cycles;
 
 struct ValidateArgs {
   std::string machine = "configs/machines/default.toml";
+  std::string sweeps = "configs/sweeps";  // validation-c3.toml, validation-c4.toml
   double sender_before_send = 0.5;
   int reps = 8;
   bool markdown = false;
@@ -83,6 +85,16 @@ int validate(const ValidateArgs& args) {
   if (m.name.find("E5-2658") == std::string::npos)
     fmt::print("note: the published numbers are from 2x Xeon E5-2658; this machine is {}\n",
                m.name);
+  if (args.sweeps.empty()) return kExitOk;
+  try {
+    print_composites(args.sweeps, args.markdown);
+  } catch (const config::ConfigError& e) {
+    fmt::print(stderr, "{}\n(run from the repository root, or pass --sweeps DIR)\n", e.what());
+    return kExitBadInput;
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "xcallsim validate: {}\n", e.what());
+    return kExitRunFailed;
+  }
   return kExitOk;
 }
 
@@ -103,6 +115,9 @@ void add_validate_command(CLI::App& app, int& status) {
       ->check(Finite & CLI::Range(0.0, 1.0));
   cmd->add_option("--reps", args->reps, "Sends per row (default 8)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--markdown", args->markdown, "Print the table as markdown");
+  cmd->add_option("--sweeps", args->sweeps,
+                  "Folder of the composites' sweep specs (validation-c3.toml, validation-c4.toml); "
+                  "default configs/sweeps; empty: Shinjuku's table only");
   cmd->callback([args, &status] { status = validate(*args); });
 }
 

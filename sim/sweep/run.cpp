@@ -117,6 +117,7 @@ Row run_point(const Spec& spec, const Point& point) {
   const auto start = std::chrono::steady_clock::now();  // host_ms only
   try {
     machine::MachineConfig m = machine::load_machine_config(point.machine);
+    if (spec.shorthand) m.apic.use_shorthand = *spec.shorthand;
     if (point.send_mode != SendMode::Preset) {
       const auto mode = point.send_mode == SendMode::XApicPhysical ? study::SendMode::XApicPhysical
                         : point.send_mode == SendMode::X2ApicCluster

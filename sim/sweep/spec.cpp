@@ -125,6 +125,7 @@ Spec read_spec(config::Table root, const fs::path& base_dir) {
     for (const std::int64_t s : root.required_int_array("seeds", {0, INT64_MAX}))
       spec.seeds.push_back(static_cast<std::uint64_t>(s));
   }
+  spec.shorthand = root.optional_bool("shorthand");
   spec.time_limit =
       static_cast<std::uint64_t>(root.optional_int("time_limit", {0, INT64_MAX}).value_or(0));
   config::Array columns = root.required_array("column");

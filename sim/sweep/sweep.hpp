@@ -61,7 +61,8 @@ struct Spec {
   std::vector<SendMode> send_modes;
   std::vector<std::optional<std::uint64_t>> seeds;  // nullopt: the scenario's
   std::vector<Column> columns;
-  std::uint64_t time_limit = 0;  // per point, cycles; 0: none
+  std::uint64_t time_limit = 0;   // per point, cycles; 0: none
+  std::optional<bool> shorthand;  // overrides every machine's [apic] shorthand
 };
 
 struct Point {
