@@ -270,3 +270,40 @@ SCENARIO("a csd published before its fields: the target loses a queued call", "[
     }
   }
 }
+
+SCENARIO("the store buffer keeps draining while the CPU runs an interrupt handler", "[scenario]") {
+  // CPU2 caches the word; CPU0 stores to it at 590 (the RFO takes it from
+  // CPU2: retires at 650) and computes; an IPI from CPU1 (sent at 0) arrives
+  // at kDeliverSameSocket = 600 and CPU0 runs a 1000-cycle handler. CPU2
+  // reads at 649 and 650, both inside it: the store retires on time anyway.
+  constexpr Cycles kRetire = 590 + kCacheSameSocket;
+  for (const Cycles t : {kRetire - 1, kRetire}) {
+    GIVEN("CPU2 reads at " + std::to_string(t)) {
+      std::uint32_t seen = 99;
+      Machine m(tso(8, 4));
+      m.vector_handler(0x41, {"busy", 1000, false});
+      m.program(0, [](Cpu& c) {
+        c.idle_until(590);
+        c.store(0, 1);
+        c.compute(5000);
+      });
+      m.program(1, [](Cpu& c) { c.send_ipi(0, 0x41); });
+      m.program(2, [&](Cpu& c) {
+        c.load(0);
+        c.idle_until(t);
+        seen = c.load(0);
+      });
+      const Result r = m.run();
+      REQUIRE(r.outcome().completed);
+      THEN("the store is visible exactly from its retire time, mid-handler") {
+        const auto entry = r.times(Kind::IrqEntry, 0, 0x41);
+        const auto exit = r.times(Kind::IrqExit, 0, 0x41);
+        REQUIRE(entry.size() == 1);
+        REQUIRE(exit.size() == 1);
+        CHECK(entry[0] == kDeliverSameSocket);
+        CHECK(exit[0] > kRetire);
+        CHECK(seen == (t < kRetire ? 0u : 1u));
+      }
+    }
+  }
+}
