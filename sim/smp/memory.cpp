@@ -65,8 +65,10 @@ void Core::load(const void* word, void* out, std::size_t size) {
   // The value is the line's when the request is served: after an RFO it
   // queued behind (whose store may retire then), before later writers.
   const machine::CacheModel::Served served = serve_line(c, line_of(word), machine::Access::Read);
-  c.now = served.start;
-  sync(c);
+  if (served.start != c.now) {  // served later (queued): let everything before that run
+    c.now = served.start;
+    sync(c);
+  }
   std::memcpy(out, word, size);
   c.now = served.done;
 }
