@@ -92,7 +92,7 @@ if grep -q $'\r' "$tmp/long.out"; then echo "FAIL: a progress line reached a non
 # On a terminal (script(1) gives it one) a run past a second shows its progress
 # line; --quiet hides it.
 progress_of() {
-  script -qec "timeout -s INT 2.5 '$x' run $* -m '$m' -s '$tmp/long.toml'" /dev/null > "$tmp/tty.out" 2>&1
+  script -qec "timeout -s INT 4 '$x' run $* -m '$m' -s '$tmp/long.toml'" /dev/null > "$tmp/tty.out" 2>&1
 }
 progress_of
 if grep -q "run: .* us simulated, [0-9]* calls" "$tmp/tty.out"; then echo "ok: progress line on a terminal"
