@@ -129,7 +129,7 @@ TEST_CASE("END record: the last 32 bytes carry count, CRC-32 and status", "[unit
   CHECK(u32(b, end + 28) == crc_before(b, end + 28));
 
   const trace::TraceFile f = trace::read_trace_from_memory(b);
-  CHECK(f.version == 2);
+  CHECK(f.version == trace::kFormatVersion);
   CHECK(f.end == EndStatus::Complete);
   CHECK(f.warnings.empty());
   CHECK(f.trace.records == small_trace().records);
@@ -423,10 +423,10 @@ TEST_CASE("Version 1 traces: read without integrity check, with a warning", "[un
       trace::read_trace_from_memory(v1_bytes(trace::kFlagIncomplete, records));
   CHECK(partial.end == EndStatus::Other);
 
-  // Re-written, it is a version 2 trace with an END record.
+  // Re-written, it is a current-version trace with an END record.
   const Bytes again = trace::encode_trace(f.trace, f.header, f.end);
   const trace::TraceFile v2 = trace::read_trace_from_memory(again);
-  CHECK(v2.version == 2);
+  CHECK(v2.version == trace::kFormatVersion);
   CHECK(v2.warnings.empty());
   CHECK(v2.trace.records == records);
 }

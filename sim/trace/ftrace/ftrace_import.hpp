@@ -73,6 +73,9 @@ struct ImportResult {
   bool stopped = false;                               // keep_going said no
   std::uint64_t markers = 0;                          // trace_marker lines kept as Mark records
   std::uint64_t outside_window = 0;                   // lines skipped before/after the window
+  std::uint64_t inferred_enqueues = 0;  // CsdQueue records no event showed (inferred = true)
+  std::uint64_t returns_dropped = 0;    // kretprobe hits whose issue precedes the capture
+  std::uint64_t callbacks_linked = 0;   // FuncEntry records tied to the call that queued them
 };
 
 ImportResult import_ftrace(std::istream& in, std::string_view source_name,
