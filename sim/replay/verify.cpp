@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -42,8 +43,11 @@ class Counts {
 struct Call {
   bool issued_seen = false;
   std::uint64_t issued = 0;
+  std::size_t index = 0;  // of its XcallIssue
   std::uint16_t cpu = 0;
   std::uint32_t flags = 0;
+  trace::Api api{};
+  std::uint32_t func = trace::kNoFunc;
   bool returned = false;
   Counts queued;          // target -> csds queued
   Counts entries, exits;  // cpu -> function runs
@@ -87,8 +91,42 @@ class Calls {
   std::map<std::uint32_t, Call> sparse_;
 };
 
+// What the trace has events for: an invariant is checked only where its
+// events exist (an import without csd events has no unlocks to check).
+struct Present {
+  std::set<std::uint32_t> funcs_run;  // functions with a FuncEntry
+  bool func_entries = false, unlocks = false, enqueues = false;
+  std::set<trace::Api> returned_apis;              // APIs with an XcallReturn
+  std::map<std::uint16_t, std::size_t> last_call;  // cpu -> index of its last issue/return
+
+  explicit Present(const trace::Trace& trace) {
+    for (std::size_t i = 0; i < trace.records.size(); ++i) {
+      const Record& r = trace.records[i];
+      trace::FuncEntry entry;
+      if (trace::as(r, entry)) {
+        funcs_run.insert(entry.func);
+        func_entries = true;
+      }
+      unlocks |= r.kind == Kind::CsdUnlock;
+      enqueues |= r.kind == Kind::CsdQueue;
+      if (r.kind == Kind::XcallReturn) returned_apis.insert(trace::XcallReturn::from(r).api);
+      if (r.kind == Kind::XcallIssue || r.kind == Kind::XcallReturn) last_call[r.cpu] = i;
+    }
+  }
+};
+
+struct Tally {
+  std::uint64_t returns = 0, no_return_events = 0, cut = 0;
+  std::map<trace::Api, std::uint64_t> untraced;  // calls of APIs without return events
+  std::uint64_t sync = 0, sync_untraced = 0;
+  std::uint64_t fifo = 0, reuse = 0, ipi = 0;
+};
+
 struct Checker {
   const trace::Trace& trace;
+  const VerifyOptions& options;
+  Present present;
+  Tally tally;
   std::vector<Violation> out;
   Calls calls;
   // Pending IPIs of csds whose call is unknown (call 0 in imported traces, or
@@ -152,7 +190,9 @@ struct Checker {
   void csd_queue(const Record& r) {
     const auto queue = trace::CsdQueue::from(r);
     const CsdType type = trace::csd_type_of(queue.type);
-    if ((type == CsdType::Sync || type == CsdType::Async) && queue.csd != trace::kNone) {
+    if ((type == CsdType::Sync || type == CsdType::Async) && queue.csd != trace::kNone &&
+        present.unlocks) {
+      ++tally.reuse;
       const auto [it, fresh] = locked.try_emplace(queue.csd, r.call, r.time);
       if (!fresh) {
         report(r, Rule::CsdReuse,
@@ -162,7 +202,10 @@ struct Checker {
       }
     }
     if (Call* call = calls.find(r.call)) call->queued.add(queue.target);
-    if (queue.queue_was_empty) pending_of(r, true)->need_ipi.emplace_back(queue.target, r.time);
+    if (queue.queue_was_empty && !options.imported) {
+      ++tally.ipi;
+      pending_of(r, true)->need_ipi.emplace_back(queue.target, r.time);
+    }
     if (type == CsdType::Async) fifo[fifo_key(r.cpu, queue.target)].push_back(r.call);
   }
 
@@ -175,6 +218,7 @@ struct Checker {
     if (q == fifo.end()) return;
     const auto pos = std::find(q->second.begin(), q->second.end(), r.call);
     if (pos == q->second.end()) return;
+    ++tally.fifo;
     if (pos != q->second.begin())
       report(r, Rule::FifoOrder,
              fmt::format("ASYNC function of call #{} from cpu{} ran before call #{}, queued "
@@ -191,7 +235,13 @@ struct Checker {
     }
     Call& call = *found;
     call.returned = true;
-    if (trace::csd_type_of(call.flags) == CsdType::Sync) {
+    // Checked where the trace shows the function's runs (or, for a call
+    // naming none, any runs): else a callback without events is no evidence.
+    const bool traced = call.func == trace::kNoFunc ? present.func_entries
+                                                    : present.funcs_run.count(call.func) != 0;
+    if (trace::csd_type_of(call.flags) == CsdType::Sync)
+      ++(traced ? tally.sync : tally.sync_untraced);
+    if (trace::csd_type_of(call.flags) == CsdType::Sync && traced) {
       for (const auto& [target, n] : call.queued) {
         if (target > 0xFFFF || call.exits.get(target) < n)
           report(r, Rule::SyncReturnedEarly,
@@ -205,19 +255,44 @@ struct Checker {
     missing_ipis(r.call, call);
   }
 
-  void issue(const Record& r) {
+  void issue(const Record& r, std::size_t index) {
     Call* call = calls.create(r.call);
     if (call == nullptr) return;
+    const auto x = trace::XcallIssue::from(r);
     call->issued = r.time;
+    call->index = index;
     call->cpu = r.cpu;
-    call->flags = trace::XcallIssue::from(r).flags;
+    call->flags = x.flags;
+    call->api = x.api;
+    call->func = x.func;
+  }
+
+  // A call without its return: a violation, unless its API has no return
+  // events at all (async single, TTWU and irq_work calls return nothing a
+  // probe sees) or, imported, nothing follows it on its CPU (cut by the end).
+  void unreturned(std::uint32_t id, const Call& call) {
+    if (!present.returned_apis.count(call.api)) {
+      ++tally.untraced[call.api];
+      return;
+    }
+    if (call.returned) {
+      ++tally.returns;
+      return;
+    }
+    if (options.imported && present.last_call[call.cpu] <= call.index) {
+      ++tally.cut;
+      return;
+    }
+    ++tally.returns;
+    out.push_back({call.issued, call.cpu, id, Rule::Unreturned, "call issued, never returned"});
   }
 
   void run() {
-    for (const Record& r : trace.records) {
+    for (std::size_t i = 0; i < trace.records.size(); ++i) {
+      const Record& r = trace.records[i];
       switch (r.kind) {
         case Kind::XcallIssue:
-          issue(r);
+          issue(r, i);
           break;
         case Kind::XcallReturn:
           xcall_return(r);
@@ -245,8 +320,7 @@ struct Checker {
       }
     }
     calls.for_each([this](std::uint32_t id, Call& call) {
-      if (!call.returned)
-        out.push_back({call.issued, call.cpu, id, Rule::Unreturned, "call issued, never returned"});
+      unreturned(id, call);
       missing_ipis(id, call);
     });
     for (auto& [key, orphan] : orphans) missing_ipis(key.second, orphan);
@@ -255,7 +329,53 @@ struct Checker {
   }
 };
 
+std::vector<Check> coverage(const Tally& t, const Present& present, const VerifyOptions& options) {
+  std::vector<Check> out;
+  std::string untraced;
+  for (const auto& [api, n] : t.untraced)
+    untraced +=
+        fmt::format("{}{} {} call(s) ({} has no return events in this trace)",
+                    untraced.empty() ? "" : "; ", n, trace::to_string(api), trace::to_string(api));
+  if (t.cut > 0)
+    untraced += fmt::format(
+        "{}{} call(s) with nothing after them on their CPU (the capture "
+        "ended in flight)",
+        untraced.empty() ? "" : "; ", t.cut);
+  out.push_back({"returns", t.returns, "calls", untraced});
+  out.push_back({"SYNC completion", t.sync, "SYNC calls",
+                 t.sync_untraced == 0
+                     ? std::string()
+                     : fmt::format("{} SYNC call(s) whose function has no callback events in "
+                                   "this trace",
+                                   t.sync_untraced)});
+  out.push_back({"per-sender FIFO", t.fifo, "ASYNC callbacks",
+                 t.fifo > 0         ? std::string()
+                 : present.enqueues ? "no ASYNC callback in this trace is linked to its enqueue"
+                                    : "no enqueue events in this trace"});
+  out.push_back({"csd reuse", t.reuse, "csd enqueues",
+                 present.unlocks ? std::string() : "no csd unlock events in this trace"});
+  out.push_back({"enqueue IPI", t.ipi, "empty-queue enqueues",
+                 options.imported ? "queue emptiness is derived from the IPIs in an imported trace"
+                 : present.enqueues ? std::string()
+                                    : "no enqueue events in this trace"});
+  return out;
+}
+
 }  // namespace
+
+std::string format_checks(const VerifyReport& report) {
+  std::string checked, skipped;
+  for (const Check& c : report.checks) {
+    if (c.checked > 0)
+      checked +=
+          fmt::format("{}{} on {} {}", checked.empty() ? "" : "; ", c.name, c.checked, c.unit);
+    if (!c.not_checked.empty())
+      skipped += fmt::format("{}{}: {}", skipped.empty() ? "" : "; ", c.name, c.not_checked);
+  }
+  std::string out = fmt::format("verify: checked {}\n", checked.empty() ? "nothing" : checked);
+  if (!skipped.empty()) out += fmt::format("verify: not checked: {}\n", skipped);
+  return out;
+}
 
 std::string_view to_string(Rule rule) {
   switch (rule) {
@@ -280,10 +400,14 @@ std::string to_string(const Violation& v) {
                      v.what);
 }
 
-std::vector<Violation> verify(const trace::Trace& trace) {
-  Checker checker{trace, {}, Calls(trace.records.size()), {}, {}, {}};
+VerifyReport verify_report(const trace::Trace& trace, const VerifyOptions& options) {
+  Checker checker{trace, options, Present(trace), {}, {}, Calls(trace.records.size()), {}, {}, {}};
   checker.run();
-  return std::move(checker.out);
+  return {std::move(checker.out), coverage(checker.tally, checker.present, options)};
+}
+
+std::vector<Violation> verify(const trace::Trace& trace) {
+  return verify_report(trace).violations;
 }
 
 }  // namespace xcallsim::replay
