@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "sim/text/text.hpp"
 #include "xcall/platform/warnings.hpp"
@@ -43,6 +44,7 @@ struct LiveCall {
   std::uint64_t issued = 0;
   std::pair<std::uint32_t, std::uint32_t> row;  // (api, flags)
   bool many = false;                            // a mask (or all-CPU) target
+  trace::Api api{};
   bool returned = false;
   std::uint64_t queued = 0;  // csds queued for it and not yet run
 };
@@ -63,6 +65,7 @@ struct SummaryBuilder::State {
   std::map<std::uint16_t, std::vector<std::uint64_t>> handler_runs;
   std::map<std::uint16_t, std::vector<OpenFunc>> func_stack;  // cpu -> open functions
   std::map<std::uint32_t, WarningRow> warnings;               // code -> first, count
+  std::set<trace::Api> returned_apis;                         // APIs with a return event
 
   CallRow* row_for_call(std::uint32_t call) {
     auto it = live.find(call);
@@ -84,7 +87,8 @@ void SummaryBuilder::record(const trace::Record& r) {
     case Kind::XcallIssue: {
       const auto issue = trace::XcallIssue::from(r);
       auto key = std::make_pair(static_cast<std::uint32_t>(issue.api), issue.flags);
-      s.live[r.call] = {r.time, key, issue.target_is_mask || issue.target == trace::kNone};
+      s.live[r.call] = {r.time, key, issue.target_is_mask || issue.target == trace::kNone,
+                        issue.api};
       CallRow& row = s.rows[key];
       row.api = key.first;
       row.flags = key.second;
@@ -93,6 +97,7 @@ void SummaryBuilder::record(const trace::Record& r) {
       break;
     }
     case Kind::XcallReturn: {
+      s.returned_apis.insert(trace::XcallReturn::from(r).api);
       auto it = s.live.find(r.call);
       if (it == s.live.end() || it->second.returned) break;
       CallRow& row = s.rows[it->second.row];
@@ -195,8 +200,10 @@ void SummaryBuilder::record(const trace::Record& r) {
 
 Summary SummaryBuilder::finish() const {
   Summary out = s_->out;
-  out.unreturned = static_cast<std::uint64_t>(std::count_if(
-      s_->live.begin(), s_->live.end(), [](const auto& call) { return !call.second.returned; }));
+  for (const auto& [id, call] : s_->live) {
+    if (call.returned) continue;
+    ++(s_->returned_apis.count(call.api) ? out.unreturned : out.return_untraced);
+  }
   for (const auto& [key, row] : s_->rows) {
     out.rows.push_back(row);
     out.rows.back().latency = latency_of(row.latencies);
@@ -266,9 +273,13 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
                  "machine: {}  scenario: {}  profile: {}  cpus: {}  clock: {:.2f} GHz\n",
                  text::printable(header.machine), text::printable(header.scenario),
                  text::printable(header.profile), trace.cpu_count, ghz);
-  fmt::format_to(std::back_inserter(out),
-                 "simulated time: {} cycles ({:.1f} us)  calls: {}  unreturned: {}\n\n", s.end_time,
-                 ns(s.end_time) / 1000.0, s.calls, s.unreturned);
+  fmt::format_to(
+      std::back_inserter(out),
+      "simulated time: {} cycles ({:.1f} us)  calls: {}  unreturned: {}{}\n\n", s.end_time,
+      ns(s.end_time) / 1000.0, s.calls, s.unreturned,
+      s.return_untraced > 0
+          ? fmt::format(" (+{} whose entry point has no return events)", s.return_untraced)
+          : std::string());
   fmt::format_to(
       std::back_inserter(out),
       "{:<28} {:<8} {:>7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7} "

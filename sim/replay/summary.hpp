@@ -66,6 +66,9 @@ struct Summary {
   std::vector<CallRow> rows;  // ordered by (api, flags)
   std::uint64_t calls = 0;
   std::uint64_t unreturned = 0;  // issued but never returned
+  // Calls of entry points with no return event anywhere in the trace (an
+  // import without a kretprobe on them: async single): not "unreturned".
+  std::uint64_t return_untraced = 0;
   std::uint64_t irqs_handled = 0;
   std::uint64_t handler_cycles = 0;  // IrqEntry -> IrqExit, all CPUs
   std::uint64_t irr_coalesced = 0;   // interrupts lost to IRR coalescing (SEM-48)
