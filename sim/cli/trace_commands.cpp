@@ -310,6 +310,10 @@ int import_ftrace(const std::string& in, const std::string& out, double tsc_ghz,
       fmt::print(
           "  window: {} lines outside it skipped; {} trace_marker lines kept as Mark records\n",
           result.outside_window, result.markers);
+    fmt::print(
+        "  call layer: {} enqueues inferred (no event showed them), {} callbacks linked to their "
+        "call, {} returns without their issue dropped\n",
+        result.inferred_enqueues, result.callbacks_linked, result.returns_dropped);
     for (const auto& [symbol, count] : result.counted_only) {
       fmt::print("  counted only (no record): {} x{}\n", text::printable(symbol), count);
     }

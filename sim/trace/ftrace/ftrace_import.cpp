@@ -26,7 +26,10 @@ Importer::Importer(std::string_view source, const ImportOptions& options)
 void Importer::fail(const EventLine& ev, const std::string& expected) const {
   throw ImportError(
       source_, line_no_,
-      fmt::format("malformed '{}' event: expected {}, got '{}'", ev.event, expected, ev.body));
+      fmt::format("malformed '{}' event: expected {}, got '{}'; fix: repair or delete this "
+                  "line, or re-capture with the event and probe formats of "
+                  "docs/ftrace-import.md",
+                  ev.event, expected, ev.body));
 }
 
 void Importer::note_cpu(std::uint64_t cpu) {
