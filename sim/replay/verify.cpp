@@ -1,6 +1,8 @@
 // The invariant checker: one pass over the records, per-call bookkeeping.
 #include "sim/replay/verify.hpp"
 
+#include "sim/replay/verify_tally.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,6 +19,9 @@ namespace {
 using trace::Kind;
 using trace::Record;
 
+using detail::coverage;
+using detail::Present;
+using detail::Tally;
 using trace::CsdType;
 
 // cpu -> count, for the handful of CPUs one call touches (flat: no
@@ -89,37 +94,6 @@ class Calls {
   std::size_t dense_limit_;
   std::vector<Call> dense_;
   std::map<std::uint32_t, Call> sparse_;
-};
-
-// What the trace has events for: an invariant is checked only where its
-// events exist (an import without csd events has no unlocks to check).
-struct Present {
-  std::set<std::uint32_t> funcs_run;  // functions with a FuncEntry
-  bool func_entries = false, unlocks = false, enqueues = false;
-  std::set<trace::Api> returned_apis;              // APIs with an XcallReturn
-  std::map<std::uint16_t, std::size_t> last_call;  // cpu -> index of its last issue/return
-
-  explicit Present(const trace::Trace& trace) {
-    for (std::size_t i = 0; i < trace.records.size(); ++i) {
-      const Record& r = trace.records[i];
-      trace::FuncEntry entry;
-      if (trace::as(r, entry)) {
-        funcs_run.insert(entry.func);
-        func_entries = true;
-      }
-      unlocks |= r.kind == Kind::CsdUnlock;
-      enqueues |= r.kind == Kind::CsdQueue;
-      if (r.kind == Kind::XcallReturn) returned_apis.insert(trace::XcallReturn::from(r).api);
-      if (r.kind == Kind::XcallIssue || r.kind == Kind::XcallReturn) last_call[r.cpu] = i;
-    }
-  }
-};
-
-struct Tally {
-  std::uint64_t returns = 0, no_return_events = 0, cut = 0;
-  std::map<trace::Api, std::uint64_t> untraced;  // calls of APIs without return events
-  std::uint64_t sync = 0, sync_untraced = 0;
-  std::uint64_t fifo = 0, reuse = 0, ipi = 0;
 };
 
 struct Checker {
@@ -329,53 +303,7 @@ struct Checker {
   }
 };
 
-std::vector<Check> coverage(const Tally& t, const Present& present, const VerifyOptions& options) {
-  std::vector<Check> out;
-  std::string untraced;
-  for (const auto& [api, n] : t.untraced)
-    untraced +=
-        fmt::format("{}{} {} call(s) ({} has no return events in this trace)",
-                    untraced.empty() ? "" : "; ", n, trace::to_string(api), trace::to_string(api));
-  if (t.cut > 0)
-    untraced += fmt::format(
-        "{}{} call(s) with nothing after them on their CPU (the capture "
-        "ended in flight)",
-        untraced.empty() ? "" : "; ", t.cut);
-  out.push_back({"returns", t.returns, "calls", untraced});
-  out.push_back({"SYNC completion", t.sync, "SYNC calls",
-                 t.sync_untraced == 0
-                     ? std::string()
-                     : fmt::format("{} SYNC call(s) whose function has no callback events in "
-                                   "this trace",
-                                   t.sync_untraced)});
-  out.push_back({"per-sender FIFO", t.fifo, "ASYNC callbacks",
-                 t.fifo > 0         ? std::string()
-                 : present.enqueues ? "no ASYNC callback in this trace is linked to its enqueue"
-                                    : "no enqueue events in this trace"});
-  out.push_back({"csd reuse", t.reuse, "csd enqueues",
-                 present.unlocks ? std::string() : "no csd unlock events in this trace"});
-  out.push_back({"enqueue IPI", t.ipi, "empty-queue enqueues",
-                 options.imported ? "queue emptiness is derived from the IPIs in an imported trace"
-                 : present.enqueues ? std::string()
-                                    : "no enqueue events in this trace"});
-  return out;
-}
-
 }  // namespace
-
-std::string format_checks(const VerifyReport& report) {
-  std::string checked, skipped;
-  for (const Check& c : report.checks) {
-    if (c.checked > 0)
-      checked +=
-          fmt::format("{}{} on {} {}", checked.empty() ? "" : "; ", c.name, c.checked, c.unit);
-    if (!c.not_checked.empty())
-      skipped += fmt::format("{}{}: {}", skipped.empty() ? "" : "; ", c.name, c.not_checked);
-  }
-  std::string out = fmt::format("verify: checked {}\n", checked.empty() ? "nothing" : checked);
-  if (!skipped.empty()) out += fmt::format("verify: not checked: {}\n", skipped);
-  return out;
-}
 
 std::string_view to_string(Rule rule) {
   switch (rule) {
