@@ -66,6 +66,24 @@ ftrace::ImportResult import_file(const std::string& path) {
   return ftrace::import_ftrace(in, path);
 }
 
+// A fixture's raw lines and its import, which must know every line.
+struct Loaded {
+  std::vector<std::string> raw;
+  ftrace::ImportResult r;
+};
+Loaded load(const std::string& name) {
+  Loaded out{raw_lines(kDir + "/" + name), import_file(kDir + "/" + name)};
+  CHECK(out.r.unknown_lines_skipped == 0);
+  return out;
+}
+
+// Both scenarios make the same calls (make_fixtures.py): two SYNC singles,
+// the tick's async single, a SYNC many call and a run-local one.
+const std::map<Api, int> kCallsByApi{{Api::CallFunctionSingle, 2},
+                                     {Api::CallFunctionSingleAsync, 1},
+                                     {Api::CallFunctionMany, 1},
+                                     {Api::OnEachCpuCondMask, 1}};
+
 template <class X>
 std::vector<X> all(const Trace& t) {
   std::vector<X> out;
@@ -85,19 +103,13 @@ std::map<Api, int> issues_by_api(const Trace& t) {
 TEST_CASE("6.5+ csd/ipi tracepoints: every layer imports, in both text formats", "[unit][ftrace]") {
   for (const char* name : {"csd-ipi-6.5.trace.txt", "csd-ipi-6.5.report.txt"}) {
     INFO(name);
-    const std::string path = kDir + "/" + name;
-    const auto raw = raw_lines(path);
-    const auto r = import_file(path);
+    const auto [raw, r] = load(name);
     const Trace& t = r.trace;
-    CHECK(r.unknown_lines_skipped == 0);
     CHECK(r.returns_dropped == 0);
 
     // Calls by kind and SYNC/ASYNC; scf_flags 0x3 (SCF_WAIT|SCF_RUN_LOCAL)
     // is an on_each_cpu call (SEMANTICS 16).
-    CHECK(issues_by_api(t) == std::map<Api, int>{{Api::CallFunctionSingle, 2},
-                                                 {Api::CallFunctionSingleAsync, 1},
-                                                 {Api::CallFunctionMany, 1},
-                                                 {Api::OnEachCpuCondMask, 1}});
+    CHECK(issues_by_api(t) == kCallsByApi);
     CHECK(all<XcallIssue>(t).size() == count(raw, "p_smp_call_function"));
     int sync = 0;
     for (const auto& x : all<XcallIssue>(t)) sync += csd_type_of(x.flags) == CsdType::Sync;
@@ -188,17 +200,11 @@ TEST_CASE("6.1 kprobe captures: enqueues inferred, callbacks linked, both text f
           "[unit][ftrace]") {
   for (const char* name : {"kprobes-6.1.trace.txt", "kprobes-6.1.report.txt"}) {
     INFO(name);
-    const std::string path = kDir + "/" + name;
-    const auto raw = raw_lines(path);
-    const auto r = import_file(path);
+    const auto [raw, r] = load(name);
     const Trace& t = r.trace;
-    CHECK(r.unknown_lines_skipped == 0);
     // on_each_cpu_cond_mask (probed by position) and the many_cond it calls
     // are one call; scf_flags=0x1 without RUN_LOCAL is smp_call_function_many.
-    CHECK(issues_by_api(t) == std::map<Api, int>{{Api::CallFunctionSingle, 2},
-                                                 {Api::CallFunctionSingleAsync, 1},
-                                                 {Api::CallFunctionMany, 1},
-                                                 {Api::OnEachCpuCondMask, 1}});
+    CHECK(issues_by_api(t) == kCallsByApi);
     CHECK(count(raw, "smp_call_function_many_cond:") + count(raw, "on_each_cpu_cond_mask:") == 3);
     CHECK(all<XcallReturn>(t).size() ==
           count(raw, "_ret:") - count(raw, "flush_tlb_func_ret:") - 1);
