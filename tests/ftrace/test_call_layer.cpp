@@ -133,8 +133,9 @@ TEST_CASE("6.5+ csd/ipi tracepoints: every layer imports, in both text formats",
     CHECK(ipis[251] == count(raw, "ipi_send_cpu:"));
     CHECK(ipis[252] == count(raw, "ipi_send_cpumask:"));
     CHECK(all<IpiElided>(t).size() == count(raw, "sched_wake_idle_without_ipi:"));
-    CHECK(all<IrqEntry>(t).size() ==
-          count(raw, " call_function_entry:") + count(raw, " call_function_single_entry:"));
+    CHECK(all<IrqEntry>(t).size() == count(raw, " call_function_entry:") +
+                                         count(raw, " call_function_single_entry:") +
+                                         count(raw, " local_timer_entry:"));
 
     // Callbacks on the CPU that ran them, linked to their call (all but the
     // TTWU batch, which no call queued); the local run is the caller's.
