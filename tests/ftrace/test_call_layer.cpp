@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "import_text.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/replay/verify.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
@@ -276,4 +277,18 @@ TEST_CASE("a hand-made violation in an imported capture is still caught", "[unit
   CHECK(report.violations[0].rule == replay::Rule::SyncReturnedEarly);
   CHECK(report.violations[0].call == 1);
   CHECK(report.violations[0].time == 5000);  // 105 us after the first event at 100 us
+}
+
+TEST_CASE("hostile input: inference and matching stay bounded", "[unit][ftrace]") {
+  // A 65536-CPU header and many all-CPU calls would infer 65535 csds each:
+  // the call layer stops inferring past 16 per record + 65536.
+  std::string text = "# entries-in-buffer/entries-written: 1/1   #P:65536\n";
+  for (int i = 0; i < 2000; ++i)
+    text += ftrace::test::line(0, "1." + std::to_string(100000 + i), "p_smp_call_function_0",
+                               "(smp_call_function+0x0/0x1) func=f wait=0");
+  std::istringstream in(text);
+  const auto r = ftrace::import_ftrace(in, "wide.txt");
+  CHECK(r.inferred_enqueues <= 16 * 2000 + 65536 + 65535);
+  CHECK(r.inferred_enqueues >= 65535);
+  CHECK(all<XcallIssue>(r.trace).size() == 2000);
 }

@@ -21,6 +21,10 @@ constexpr std::size_t kScanLimit = 256;
 // Enqueues per target kept waiting for their callback; callbacks without
 // events would otherwise keep every enqueue of the capture.
 constexpr std::size_t kPendingLimit = 64;
+// Open calls (or callback runs) per CPU a return (or exit) is matched
+// against: real nesting is a few deep (a tick inside a wait); deeper ones
+// are issues that never returned. Keeps matching linear on hostile input.
+constexpr std::size_t kNestLimit = 64;
 
 using Key = std::pair<std::uint16_t, Context>;  // cpu, context
 

@@ -50,7 +50,11 @@ void Layer::pair_returns() {
   for (std::size_t i = 0; i < p_.size(); ++i) {
     if (drop_[i]) continue;
     const Record& r = p_[i].record;
-    if (r.kind == Kind::XcallIssue) open[r.cpu].push_back(i);
+    if (r.kind == Kind::XcallIssue) {
+      auto& stack = open[r.cpu];
+      stack.push_back(i);
+      if (stack.size() > kNestLimit) stack.erase(stack.begin());  // unreturned, and buried
+    }
     if (r.kind != Kind::XcallReturn) continue;
     auto& stack = open[r.cpu];
     const Api api = family(XcallReturn::from(r).api);

@@ -1,6 +1,7 @@
 // The call layer of an imported trace, enqueue passes: queue emptiness,
 // inferred enqueues, callback links, IPI intents (call_layer.hpp).
 #include <algorithm>
+#include <bit>
 #include <deque>
 
 #include "sim/trace/ftrace/call_layer.hpp"
@@ -37,14 +38,18 @@ bool Layer::ran(std::uint32_t cpu, std::uint32_t func, std::uint64_t from, std::
 std::vector<std::uint32_t> Layer::requested(const Call& call) const {
   std::vector<std::uint32_t> out;
   const XcallIssue& issue = call.record;
-  for (std::uint32_t cpu = 0; cpu < static_cast<std::uint32_t>(cpu_count_); ++cpu) {
-    bool in = !issue.target_is_mask;  // smp_call_function: every other CPU
-    if (issue.target_is_mask && issue.target < masks_.size()) {
-      const auto& words = masks_[issue.target];
-      in = cpu / 64 < words.size() && ((words[cpu / 64] >> (cpu % 64)) & 1u);
-    }
-    if (in && cpu != issue.cpu) out.push_back(cpu);
+  if (!issue.target_is_mask) {  // smp_call_function: every other CPU
+    for (std::uint32_t cpu = 0; cpu < static_cast<std::uint32_t>(cpu_count_); ++cpu)
+      if (cpu != issue.cpu) out.push_back(cpu);
+    return out;
   }
+  if (issue.target >= masks_.size()) return out;
+  const auto& words = masks_[issue.target];
+  for (std::size_t w = 0; w < words.size(); ++w)
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      const auto cpu = static_cast<std::uint32_t>(64 * w + std::countr_zero(bits));
+      if (cpu != issue.cpu) out.push_back(cpu);
+    }
   return out;
 }
 
@@ -58,15 +63,18 @@ void Layer::infer_enqueues() {
       runs_[{r.cpu, FuncEntry::from(r).func}].push_back(r.time);
   }
   std::map<std::size_t, std::vector<Pending>> extra;
-  for (std::size_t c = 0; c < calls_.size(); ++c) {
-    const Call& call = calls_[c];
+  // A guard for hostile input (a 65536-CPU header and many all-CPU calls):
+  // real captures infer far fewer csds than this per record.
+  const std::uint64_t budget = 16 * std::uint64_t{p_.size()} + 65536;
+  for (std::size_t c = 0; c < calls_.size() && stats_.inferred_enqueues < budget; ++c) {
+    Call& call = calls_[c];
     const XcallIssue& issue = call.record;
     if (call.enqueue_seen) continue;
+    std::sort(call.ipi_targets.begin(), call.ipi_targets.end());
     if (call.ret != kNoIndex && XcallReturn::from(p_[call.ret].record).ret < 0) continue;
     std::vector<std::uint32_t> targets;
     auto ipi_to = [&](std::uint32_t t) {
-      return std::find(call.ipi_targets.begin(), call.ipi_targets.end(), t) !=
-             call.ipi_targets.end();
+      return std::binary_search(call.ipi_targets.begin(), call.ipi_targets.end(), t);
     };
     if (issue.api == Api::CallFunctionSingle || issue.api == Api::CallFunctionSingleAsync) {
       if (issue.target < static_cast<std::uint32_t>(cpu_count_) && issue.target != issue.cpu)
@@ -139,7 +147,9 @@ void Layer::link_callbacks() {
         }
         r = entry.to_record();
       }
-      open[r.cpu].push_back({entry.func, entry.call, entry.csd});
+      auto& stack = open[r.cpu];
+      stack.push_back({entry.func, entry.call, entry.csd});
+      if (stack.size() > kNestLimit) stack.erase(stack.begin());  // never to exit
     } else if (r.kind == Kind::FuncExit) {
       auto& stack = open[r.cpu];
       const std::uint32_t func = FuncExit::from(r).func;

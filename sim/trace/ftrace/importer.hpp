@@ -1,5 +1,8 @@
 // Contract: the stateful line-by-line importer behind import_ftrace() (internal).
-// One instance per input; feed lines in order, then finish() once.
+// One instance per input; feed lines in order, then finish() once. Lines
+// become Pending records (a record and what the line said beside it: its
+// context, where it came from); finish() sorts them by time and hands them to
+// build_call_layer() (call_layer.hpp), which owns them from then on.
 #pragma once
 
 #include <map>
