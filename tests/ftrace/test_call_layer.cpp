@@ -292,3 +292,31 @@ TEST_CASE("hostile input: inference and matching stay bounded", "[unit][ftrace]"
   CHECK(r.inferred_enqueues >= 65535);
   CHECK(all<XcallIssue>(r.trace).size() == 2000);
 }
+
+TEST_CASE("6.4's per-csd ipi_send_cpu (callback = the csd's func) is no IPI", "[unit][ftrace]") {
+  // SEMANTICS 5: in v6.4 only, __smp_call_single_queue also traces
+  // ipi_send_cpu(cpu, _RET_IP_, func) for every csd, IPI or not; the real
+  // IPI names generic_smp_call_function_single_interrupt.
+  using ftrace::test::line;
+  const std::string single =
+      "(smp_call_function_single+0x0/0x1) cpu=1 func=do_sync_core+0x0/0x30 wait=1";
+  const std::string per_csd = "cpu=1 callsite=generic_exec_single+0x1/0x2 callback=do_sync_core";
+  std::istringstream in(
+      line(0, "1.000000", "p_smp_call_function_single_0", single, "a-1") +
+      line(0, "1.000001", "ipi_send_cpu", per_csd, "a-1") +  // rode: no IPI follows
+      line(0, "1.000002", "r_smp_call_function_single_0",
+           "(x+0x1/0x2 <- smp_call_function_single) ret=0", "a-1") +
+      line(0, "1.000010", "p_smp_call_function_single_0", single, "a-1") +
+      line(0, "1.000011", "ipi_send_cpu", per_csd, "a-1") +
+      line(0, "1.000012", "ipi_send_cpu",
+           "cpu=1 callsite=x+0x1/0x2 callback=generic_smp_call_function_single_interrupt+0x0/0x20",
+           "a-1") +
+      line(0, "1.000013", "r_smp_call_function_single_0",
+           "(x+0x1/0x2 <- smp_call_function_single) ret=0", "a-1"));
+  const auto r = ftrace::import_ftrace(in, "v64.txt");
+  const auto queues = all<CsdQueue>(r.trace);
+  REQUIRE(queues.size() == 2);
+  CHECK(queues[0].inferred);
+  CHECK_FALSE(queues[0].queue_was_empty);
+  CHECK(queues[1].queue_was_empty);
+}

@@ -78,6 +78,16 @@ inline FuncSite site_of(CsdType type) {
   return FuncSite::FlushSync;
 }
 
+// A record that makes the target flush its queue: a call-function IPI
+// (0xfb/0xfc) or the idle-poll elision. Not a reschedule IPI, nor 6.4's
+// per-csd ipi_send_cpu(..., callback=func) events (vector 0: SEMANTICS 5).
+inline bool wakes_flush(const Record& r) {
+  if (r.kind == Kind::IpiElided) return true;
+  if (r.kind != Kind::IpiSend) return false;
+  const std::uint32_t vector = IpiSend::from(r).vector;
+  return vector == kCallFunctionSingleVector || vector == kCallFunctionVector;
+}
+
 template <class X, class F>
 void modify(Record& r, F&& f) {
   X x = X::from(r);

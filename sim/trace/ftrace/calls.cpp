@@ -141,7 +141,7 @@ void Layer::attribute() {
           r.call = top->record.call;
           Call& call = calls_[r.call - 1];
           call.enqueue_seen |= r.kind == Kind::CsdQueue;
-          if (r.kind != Kind::CsdQueue)
+          if (wakes_flush(r))
             for_each_target(r, [&](std::uint32_t t) { call.ipi_targets.push_back(t); });
         }
         break;
@@ -186,7 +186,7 @@ void Layer::compact(const std::map<std::size_t, std::vector<Pending>>& extra) {
 }
 
 bool Layer::covers(const Record& r, std::uint32_t target) const {
-  if (r.kind != Kind::IpiSend && r.kind != Kind::IpiElided) return false;
+  if (!wakes_flush(r)) return false;
   bool hit = false;
   for_each_target(r, [&](std::uint32_t t) { hit |= t == target; });
   return hit;
