@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "sim/text/text.hpp"
 #include "xcall/platform/warnings.hpp"
@@ -12,6 +13,8 @@ namespace xcallsim::replay {
 namespace {
 
 using trace::Kind;
+
+constexpr std::uint64_t kNotCallFunction = ~std::uint64_t{0};  // a handler of another vector
 
 // Nearest-rank percentile of a distribution kept as value -> count.
 std::uint64_t nearest_rank(const std::map<std::uint64_t, std::uint64_t>& counts,
@@ -40,6 +43,8 @@ Latency latency_of(const std::map<std::uint64_t, std::uint64_t>& counts) {
 struct LiveCall {
   std::uint64_t issued = 0;
   std::pair<std::uint32_t, std::uint32_t> row;  // (api, flags)
+  bool many = false;                            // a mask (or all-CPU) target
+  trace::Api api{};
   bool returned = false;
   std::uint64_t queued = 0;  // csds queued for it and not yet run
 };
@@ -56,8 +61,11 @@ struct SummaryBuilder::State {
   std::map<std::uint32_t, LiveCall> live;  // call id -> state
   std::map<std::pair<std::uint32_t, std::uint32_t>, CallRow> rows;
   std::map<std::uint16_t, std::vector<std::uint64_t>> irq_stack;  // cpu -> entry times
-  std::map<std::uint16_t, std::vector<OpenFunc>> func_stack;      // cpu -> open functions
-  std::map<std::uint32_t, WarningRow> warnings;                   // code -> first, count
+  // cpu -> open interrupt handlers: callbacks run so far, or kNotCallFunction.
+  std::map<std::uint16_t, std::vector<std::uint64_t>> handler_runs;
+  std::map<std::uint16_t, std::vector<OpenFunc>> func_stack;  // cpu -> open functions
+  std::map<std::uint32_t, WarningRow> warnings;               // code -> first, count
+  std::set<trace::Api> returned_apis;                         // APIs with a return event
 
   CallRow* row_for_call(std::uint32_t call) {
     auto it = live.find(call);
@@ -79,7 +87,8 @@ void SummaryBuilder::record(const trace::Record& r) {
     case Kind::XcallIssue: {
       const auto issue = trace::XcallIssue::from(r);
       auto key = std::make_pair(static_cast<std::uint32_t>(issue.api), issue.flags);
-      s.live[r.call] = {r.time, key};
+      s.live[r.call] = {r.time, key, issue.target_is_mask || issue.target == trace::kNone,
+                        issue.api};
       CallRow& row = s.rows[key];
       row.api = key.first;
       row.flags = key.second;
@@ -88,6 +97,7 @@ void SummaryBuilder::record(const trace::Record& r) {
       break;
     }
     case Kind::XcallReturn: {
+      s.returned_apis.insert(trace::XcallReturn::from(r).api);
       auto it = s.live.find(r.call);
       if (it == s.live.end() || it->second.returned) break;
       CallRow& row = s.rows[it->second.row];
@@ -104,15 +114,35 @@ void SummaryBuilder::record(const trace::Record& r) {
       }
       break;
     case Kind::CsdQueue: {
+      const auto queue = trace::CsdQueue::from(r);
+      Coalescing& c = out.coalescing;
+      ++c.enqueues;
+      c.inferred += queue.inferred;
+      c.rode += !queue.queue_was_empty;
       auto it = s.live.find(r.call);
       if (it == s.live.end()) break;
       ++it->second.queued;
-      if (!trace::CsdQueue::from(r).queue_was_empty) ++s.rows[it->second.row].ipis_avoided;
+      CallRow& row = s.rows[it->second.row];
+      ++row.csds;
+      if (!queue.queue_was_empty) {
+        ++row.ipis_avoided;
+        c.rode_many += it->second.many;
+      }
       break;
     }
-    case Kind::FuncEntry:
-      s.func_stack[r.cpu].push_back({r.time, trace::FuncEntry::from(r).local});
+    case Kind::IpiElided:
+      ++out.coalescing.elided;
       break;
+    case Kind::FuncEntry: {
+      const bool local = trace::FuncEntry::from(r).local;
+      s.func_stack[r.cpu].push_back({r.time, local});
+      out.coalescing.callbacks_traced = true;
+      if (local) break;
+      ++out.coalescing.remote_callbacks;
+      auto& handlers = s.handler_runs[r.cpu];
+      if (!handlers.empty() && handlers.back() != kNotCallFunction) ++handlers.back();
+      break;
+    }
     case Kind::FuncExit: {
       auto& stack = s.func_stack[r.cpu];
       if (stack.empty()) break;
@@ -127,11 +157,19 @@ void SummaryBuilder::record(const trace::Record& r) {
       }
       break;
     }
-    case Kind::IrqEntry:
+    case Kind::IrqEntry: {
       s.irq_stack[r.cpu].push_back(r.time);
       ++out.irqs_handled;
+      const std::uint32_t vector = trace::IrqEntry::from(r).vector;
+      s.handler_runs[r.cpu].push_back(vector == 0xfb || vector == 0xfc ? 0 : kNotCallFunction);
       break;
+    }
     case Kind::IrqExit: {
+      if (auto& handlers = s.handler_runs[r.cpu]; !handlers.empty()) {
+        if (handlers.back() != kNotCallFunction)
+          ++out.coalescing.callbacks_per_handler[handlers.back()];
+        handlers.pop_back();
+      }
       auto& stack = s.irq_stack[r.cpu];
       if (stack.empty()) break;
       // Nested handlers: count only the outermost so time is not double counted.
@@ -162,8 +200,10 @@ void SummaryBuilder::record(const trace::Record& r) {
 
 Summary SummaryBuilder::finish() const {
   Summary out = s_->out;
-  out.unreturned = static_cast<std::uint64_t>(std::count_if(
-      s_->live.begin(), s_->live.end(), [](const auto& call) { return !call.second.returned; }));
+  for (const auto& [id, call] : s_->live) {
+    if (call.returned) continue;
+    ++(s_->returned_apis.count(call.api) ? out.unreturned : out.return_untraced);
+  }
   for (const auto& [key, row] : s_->rows) {
     out.rows.push_back(row);
     out.rows.back().latency = latency_of(row.latencies);
@@ -193,6 +233,30 @@ std::string warning_label(std::uint32_t code) {
   return fmt::format("warning#{}", code);
 }
 
+// The queue-coalescing lines: what a cross-call study looks for, from the
+// records of any source (a simulator run or an imported capture).
+std::string format_coalescing(const Coalescing& c) {
+  std::string out = fmt::format(
+      "coalescing: {} csds queued{}, {} without an IPI of their own: {} rode a pending IPI "
+      "({} of mask calls), {} IPIs elided for a polling-idle target (SEM-11)\n",
+      c.enqueues, c.inferred > 0 ? fmt::format(" ({} inferred)", c.inferred) : std::string(),
+      c.rode + c.elided, c.rode, c.rode_many, c.elided);
+  out += "callbacks per call-function handler entry: ";
+  if (!c.callbacks_traced) {
+    out += "unknown (no callback events in this trace)\n";
+  } else if (c.callbacks_per_handler.empty()) {
+    out += "no handler entries\n";
+  } else {
+    const char* sep = "";
+    for (const auto& [k, n] : c.callbacks_per_handler) {
+      out += fmt::format("{}k={}: {}", sep, k, n);
+      sep = ", ";
+    }
+    out += fmt::format(" ({} remote callbacks in all)\n", c.remote_callbacks);
+  }
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string row_label(const CallRow& row) {
@@ -209,28 +273,34 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
                  "machine: {}  scenario: {}  profile: {}  cpus: {}  clock: {:.2f} GHz\n",
                  text::printable(header.machine), text::printable(header.scenario),
                  text::printable(header.profile), trace.cpu_count, ghz);
-  fmt::format_to(std::back_inserter(out),
-                 "simulated time: {} cycles ({:.1f} us)  calls: {}  unreturned: {}\n\n", s.end_time,
-                 ns(s.end_time) / 1000.0, s.calls, s.unreturned);
   fmt::format_to(
       std::back_inserter(out),
-      "{:<28} {:<8} {:>7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6} {:>7} {:>10}\n",
+      "simulated time: {} cycles ({:.1f} us)  calls: {}  unreturned: {}{}\n\n", s.end_time,
+      ns(s.end_time) / 1000.0, s.calls, s.unreturned,
+      s.return_untraced > 0
+          ? fmt::format(" (+{} whose entry point has no return events)", s.return_untraced)
+          : std::string());
+  fmt::format_to(
+      std::back_inserter(out),
+      "{:<28} {:<8} {:>7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6} {:>7} "
+      "{:>10}\n",
       "call", "flags", "count", "err", "min", "p50", "p99", "max", "p50 ns", "p99 ns", "IPIs",
-      "ICR wr", "avoided", "func cyc");
+      "ICR wr", "csds", "avoided", "func cyc");
   for (const CallRow& row : s.rows) {
     fmt::format_to(std::back_inserter(out),
                    "{:<28} {:<8} {:>7} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9.1f} {:>9.1f} {:>6} {:>6} "
-                   "{:>7} {:>10}\n",
+                   "{:>6} {:>7} {:>10}\n",
                    trace::to_string(static_cast<trace::Api>(row.api)), flags_name(row.flags),
                    row.count, row.failed, row.latency.min, row.latency.p50, row.latency.p99,
                    row.latency.max, ns(row.latency.p50), ns(row.latency.p99), row.ipis_sent,
-                   row.icr_writes, row.ipis_avoided, row.func_cycles);
+                   row.icr_writes, row.csds, row.ipis_avoided, row.func_cycles);
   }
   fmt::format_to(std::back_inserter(out),
                  "\nlatency: cycles from issue to return on the caller; IPIs: send operations "
                  "(vector 0xfb/0xfc);\nerr: calls that returned an error code; ICR wr: APIC ICR "
-                 "writes they took;\navoided: csds queued behind a non-empty queue, so no IPI "
-                 "(SEM-10)\n\n");
+                 "writes they took; csds: csds they queued;\navoided: csds queued behind a "
+                 "non-empty queue, so no IPI (SEM-10)\n\n");
+  out += format_coalescing(s.coalescing);
   fmt::format_to(std::back_inserter(out),
                  "interrupts: {} delivered, {} handled, {} lost to IRR coalescing; handler time "
                  "{} cycles ({:.1f} us)\nwarnings: {}\n",

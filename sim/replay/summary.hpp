@@ -33,6 +33,7 @@ struct CallRow {
   std::map<std::uint64_t, std::uint64_t> latencies;  // latency -> returned calls, ascending
   std::uint64_t ipis_sent = 0;                       // IPI send operations caused by these calls
   std::uint64_t icr_writes = 0;
+  std::uint64_t csds = 0;          // csds queued for these calls (CsdQueue records)
   std::uint64_t ipis_avoided = 0;  // csds queued behind a non-empty queue (SEM-10)
   std::uint64_t func_cycles = 0;   // time inside the callbacks, all CPUs
   std::uint64_t failed = 0;        // calls that returned an error
@@ -48,16 +49,33 @@ struct WarningRow {
   std::uint32_t arg = 0;         // the first occurrence's argument (a cpu, an Api)
 };
 
+// Queue coalescing, all senders (calls and call-less enqueues such as TTWU).
+struct Coalescing {
+  std::uint64_t enqueues = 0;     // CsdQueue records
+  std::uint64_t inferred = 0;     // of them, derived by an importer (CsdQueue::inferred)
+  std::uint64_t rode = 0;         // queued behind a non-empty queue: rode a pending IPI (SEM-10)
+  std::uint64_t rode_many = 0;    // of them, csds of mask calls: no IPI of their own
+  std::uint64_t elided = 0;       // IPIs skipped for a polling-idle target (SEM-11)
+  bool callbacks_traced = false;  // the trace has FuncEntry records
+  // k -> call-function handler entries (vectors 0xfb/0xfc) that ran k remote callbacks
+  std::map<std::uint64_t, std::uint64_t> callbacks_per_handler;
+  std::uint64_t remote_callbacks = 0;  // FuncEntry records not run by the caller itself
+};
+
 struct Summary {
   std::vector<CallRow> rows;  // ordered by (api, flags)
   std::uint64_t calls = 0;
   std::uint64_t unreturned = 0;  // issued but never returned
+  // Calls of entry points with no return event anywhere in the trace (an
+  // import without a kretprobe on them: async single): not "unreturned".
+  std::uint64_t return_untraced = 0;
   std::uint64_t irqs_handled = 0;
   std::uint64_t handler_cycles = 0;  // IrqEntry -> IrqExit, all CPUs
   std::uint64_t irr_coalesced = 0;   // interrupts lost to IRR coalescing (SEM-48)
   std::uint64_t ipis_delivered = 0;
   std::uint64_t warnings = 0;
   std::vector<WarningRow> warning_kinds;  // by code
+  Coalescing coalescing;
   std::uint64_t end_time = 0;
 };
 

@@ -1,11 +1,14 @@
 // The invariant checker: one pass over the records, per-call bookkeeping.
 #include "sim/replay/verify.hpp"
 
+#include "sim/replay/verify_tally.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -16,6 +19,9 @@ namespace {
 using trace::Kind;
 using trace::Record;
 
+using detail::coverage;
+using detail::Present;
+using detail::Tally;
 using trace::CsdType;
 
 // cpu -> count, for the handful of CPUs one call touches (flat: no
@@ -42,8 +48,11 @@ class Counts {
 struct Call {
   bool issued_seen = false;
   std::uint64_t issued = 0;
+  std::size_t index = 0;  // of its XcallIssue
   std::uint16_t cpu = 0;
   std::uint32_t flags = 0;
+  trace::Api api{};
+  std::uint32_t func = trace::kNoFunc;
   bool returned = false;
   Counts queued;          // target -> csds queued
   Counts entries, exits;  // cpu -> function runs
@@ -89,6 +98,9 @@ class Calls {
 
 struct Checker {
   const trace::Trace& trace;
+  const VerifyOptions& options;
+  Present present;
+  Tally tally;
   std::vector<Violation> out;
   Calls calls;
   // Pending IPIs of csds whose call is unknown (call 0 in imported traces, or
@@ -152,7 +164,9 @@ struct Checker {
   void csd_queue(const Record& r) {
     const auto queue = trace::CsdQueue::from(r);
     const CsdType type = trace::csd_type_of(queue.type);
-    if ((type == CsdType::Sync || type == CsdType::Async) && queue.csd != trace::kNone) {
+    if ((type == CsdType::Sync || type == CsdType::Async) && queue.csd != trace::kNone &&
+        present.unlocks) {
+      ++tally.reuse;
       const auto [it, fresh] = locked.try_emplace(queue.csd, r.call, r.time);
       if (!fresh) {
         report(r, Rule::CsdReuse,
@@ -162,7 +176,10 @@ struct Checker {
       }
     }
     if (Call* call = calls.find(r.call)) call->queued.add(queue.target);
-    if (queue.queue_was_empty) pending_of(r, true)->need_ipi.emplace_back(queue.target, r.time);
+    if (queue.queue_was_empty && !options.imported) {
+      ++tally.ipi;
+      pending_of(r, true)->need_ipi.emplace_back(queue.target, r.time);
+    }
     if (type == CsdType::Async) fifo[fifo_key(r.cpu, queue.target)].push_back(r.call);
   }
 
@@ -175,6 +192,7 @@ struct Checker {
     if (q == fifo.end()) return;
     const auto pos = std::find(q->second.begin(), q->second.end(), r.call);
     if (pos == q->second.end()) return;
+    ++tally.fifo;
     if (pos != q->second.begin())
       report(r, Rule::FifoOrder,
              fmt::format("ASYNC function of call #{} from cpu{} ran before call #{}, queued "
@@ -191,7 +209,13 @@ struct Checker {
     }
     Call& call = *found;
     call.returned = true;
-    if (trace::csd_type_of(call.flags) == CsdType::Sync) {
+    // Checked where the trace shows the function's runs (or, for a call
+    // naming none, any runs): else a callback without events is no evidence.
+    const bool traced = call.func == trace::kNoFunc ? present.func_entries
+                                                    : present.funcs_run.count(call.func) != 0;
+    if (trace::csd_type_of(call.flags) == CsdType::Sync)
+      ++(traced ? tally.sync : tally.sync_untraced);
+    if (trace::csd_type_of(call.flags) == CsdType::Sync && traced) {
       for (const auto& [target, n] : call.queued) {
         if (target > 0xFFFF || call.exits.get(target) < n)
           report(r, Rule::SyncReturnedEarly,
@@ -205,19 +229,44 @@ struct Checker {
     missing_ipis(r.call, call);
   }
 
-  void issue(const Record& r) {
+  void issue(const Record& r, std::size_t index) {
     Call* call = calls.create(r.call);
     if (call == nullptr) return;
+    const auto x = trace::XcallIssue::from(r);
     call->issued = r.time;
+    call->index = index;
     call->cpu = r.cpu;
-    call->flags = trace::XcallIssue::from(r).flags;
+    call->flags = x.flags;
+    call->api = x.api;
+    call->func = x.func;
+  }
+
+  // A call without its return: a violation, unless its API has no return
+  // events at all (async single, TTWU and irq_work calls return nothing a
+  // probe sees) or, imported, nothing follows it on its CPU (cut by the end).
+  void unreturned(std::uint32_t id, const Call& call) {
+    if (!present.returned_apis.count(call.api)) {
+      ++tally.untraced[call.api];
+      return;
+    }
+    if (call.returned) {
+      ++tally.returns;
+      return;
+    }
+    if (options.imported && present.last_call[call.cpu] <= call.index) {
+      ++tally.cut;
+      return;
+    }
+    ++tally.returns;
+    out.push_back({call.issued, call.cpu, id, Rule::Unreturned, "call issued, never returned"});
   }
 
   void run() {
-    for (const Record& r : trace.records) {
+    for (std::size_t i = 0; i < trace.records.size(); ++i) {
+      const Record& r = trace.records[i];
       switch (r.kind) {
         case Kind::XcallIssue:
-          issue(r);
+          issue(r, i);
           break;
         case Kind::XcallReturn:
           xcall_return(r);
@@ -245,8 +294,7 @@ struct Checker {
       }
     }
     calls.for_each([this](std::uint32_t id, Call& call) {
-      if (!call.returned)
-        out.push_back({call.issued, call.cpu, id, Rule::Unreturned, "call issued, never returned"});
+      unreturned(id, call);
       missing_ipis(id, call);
     });
     for (auto& [key, orphan] : orphans) missing_ipis(key.second, orphan);
@@ -280,10 +328,14 @@ std::string to_string(const Violation& v) {
                      v.what);
 }
 
-std::vector<Violation> verify(const trace::Trace& trace) {
-  Checker checker{trace, {}, Calls(trace.records.size()), {}, {}, {}};
+VerifyReport verify_report(const trace::Trace& trace, const VerifyOptions& options) {
+  Checker checker{trace, options, Present(trace), {}, {}, Calls(trace.records.size()), {}, {}, {}};
   checker.run();
-  return std::move(checker.out);
+  return {std::move(checker.out), coverage(checker.tally, checker.present, options)};
+}
+
+std::vector<Violation> verify(const trace::Trace& trace) {
+  return verify_report(trace).violations;
 }
 
 }  // namespace xcallsim::replay

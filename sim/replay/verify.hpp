@@ -33,6 +33,31 @@ struct Violation {
 // "t=<cycles> cpu<n> call #<id>: <rule>: <what>"
 std::string to_string(const Violation& v);
 
-std::vector<Violation> verify(const trace::Trace& trace);
+// One invariant's coverage: on how many records or calls it was checked,
+// or, when none, why not (no events of the kind it needs in this trace).
+struct Check {
+  std::string name;  // "returns", "SYNC completion", ...
+  std::uint64_t checked = 0;
+  std::string unit;         // what `checked` counts: "calls", "SYNC calls", ...
+  std::string not_checked;  // non-empty: the part it could not check, and why
+};
+
+struct VerifyOptions {
+  // An imported Linux capture (source linux-ftrace): queue emptiness is
+  // derived from the IPIs there (so missing-ipi cannot fail), and a call
+  // with nothing after it on its CPU may have been cut by the capture's end.
+  bool imported = false;
+};
+
+struct VerifyReport {
+  std::vector<Violation> violations;
+  std::vector<Check> checks;  // one per Rule family, in a fixed order
+};
+
+VerifyReport verify_report(const trace::Trace& trace, const VerifyOptions& options = {});
+std::vector<Violation> verify(const trace::Trace& trace);  // verify_report(trace).violations
+
+// "verify: checked returns on 12 calls; ...\nverify: not checked: ..." lines.
+std::string format_checks(const VerifyReport& report);
 
 }  // namespace xcallsim::replay

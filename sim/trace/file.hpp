@@ -1,4 +1,4 @@
-// Contract: the on-disk trace format of docs/trace-format.md (version 2). A
+// Contract: the on-disk trace format of docs/trace-format.md (version 3). A
 // `Writer` streams a header and 32-byte little-endian records to an ostream or
 // file; mask and function tables travel in-stream as definition records
 // (ids dense, defined once, in ascending order, before first use), so a
@@ -28,14 +28,14 @@
 
 namespace xcallsim::trace {
 
-inline constexpr std::uint16_t kFormatVersion = 2;        // what the Writer writes
+inline constexpr std::uint16_t kFormatVersion = 3;        // what the Writer writes
 inline constexpr std::uint16_t kOldestFormatVersion = 1;  // oldest the Reader reads
 inline constexpr std::size_t kFixedHeaderSize = 40;       // before the strings
 // Wire kinds at or above this value are stream-control records, never trace::Kind.
 inline constexpr std::uint16_t kFirstControlKind = 0xFF00;
 inline constexpr std::uint16_t kMaskDefKind = 0xFF01;   // one 64-bit word of a mask
 inline constexpr std::uint16_t kFuncNameKind = 0xFF02;  // 8 bytes of a function name
-inline constexpr std::uint16_t kEndKind = 0xFF03;       // last record (version 2)
+inline constexpr std::uint16_t kEndKind = 0xFF03;       // last record (version 2 and later)
 inline constexpr std::uint32_t kMaxNameBytes = 4096;
 inline constexpr std::uint32_t kMaxCpus = 65536;      // Record::cpu is 16 bits
 inline constexpr std::uint32_t kFlagIncomplete = 1u;  // partial trace (END status says why)
@@ -81,7 +81,7 @@ class TraceError : public std::runtime_error {
     UnknownKind,
     UnresolvedId,
     BadDefinition,
-    MissingEnd,  // version 2 stream without its END record (cut short, unfinished writer)
+    MissingEnd,  // version 2+ stream without its END record (cut short, unfinished writer)
     BadEnd,      // END record malformed, misplaced, wrong count, or data after it
     BadChecksum  // END record's CRC-32 does not match the bytes before it
   };

@@ -94,7 +94,7 @@ void Reader::State::read_header() {
   version = wire::get16(h + 8);
   if (version < kOldestFormatVersion || version > kFormatVersion)
     fail(Code::BadVersion, 8, "unknown format version " + std::to_string(version),
-         "this xcallsim reads versions 1 and 2; use the xcallsim that wrote it");
+         "this xcallsim reads versions 1 to 3; use the xcallsim that wrote it");
   if (got < sizeof h) fail(Code::Truncated, got, "file ends inside the header", "re-record it");
   wire::crc_fixed_header(crc, h);
   const std::uint16_t size = wire::get16(h + 10);
@@ -102,7 +102,7 @@ void Reader::State::read_header() {
     fail(Code::BadHeader, 10, "header size " + std::to_string(size) + " is invalid",
          "header size is >= 46 and a multiple of 8");
   if (wire::get16(h + 12) != 32)
-    fail(Code::BadHeader, 12, "record size is not 32", "records are 32 bytes in versions 1 and 2");
+    fail(Code::BadHeader, 12, "record size is not 32", "records are 32 bytes in versions 1 to 3");
   const std::uint16_t source = wire::get16(h + 14);
   if (source < 1 || source > 4)
     fail(Code::BadHeader, 14, "unknown source " + std::to_string(source), "source is 1..4");

@@ -176,9 +176,10 @@ struct Fields {
                        x.has_slot ? std::to_string(x.slot) : std::string("-"));
   }
   std::string operator()(const CsdQueue& x) const {
-    return fmt::format(" to=cpu{} csd={} type={} queue_was_empty={}", x.target,
+    return fmt::format(" to=cpu{} csd={} type={} queue_was_empty={}{}", x.target,
                        static_cast<std::int32_t>(x.csd),
-                       csd_type_name(static_cast<std::uint32_t>(x.type)), x.queue_was_empty);
+                       csd_type_name(static_cast<std::uint32_t>(x.type)), x.queue_was_empty,
+                       x.inferred ? " inferred" : "");
   }
   std::string operator()(const FuncEntry& x) const {
     return fmt::format(" func={} csd={} local={} site={}", func_name(trace, x.func),

@@ -94,11 +94,14 @@ struct Typed<Kind::CsdQueue> {
   uint32_t target = 0;            // a: target cpu
   uint32_t csd = 0;               // b: csd id
   CsdType type = CsdType::Async;  // c
-  bool queue_was_empty = false;   // d: an IPI follows
+  bool queue_was_empty = false;   // d bit 0: an IPI follows
+  // d bit 1 (version 3): no enqueue event; an importer derived this record
+  // (the many path's inlined llist_add), so its time is the call's issue.
+  bool inferred = false;
 
   constexpr Record to_record() const {
     return Record(time, kind, cpu, call, target, csd, static_cast<uint32_t>(type),
-                  queue_was_empty ? 1 : 0);
+                  (queue_was_empty ? 1u : 0u) | (inferred ? 2u : 0u));
   }
   static constexpr Typed from(const Record& r) {
     return {.time = r.time,
@@ -107,7 +110,8 @@ struct Typed<Kind::CsdQueue> {
             .target = r.a_,
             .csd = r.b_,
             .type = static_cast<CsdType>(r.c_),
-            .queue_was_empty = r.d_ != 0};
+            .queue_was_empty = (r.d_ & 1u) != 0,
+            .inferred = (r.d_ & 2u) != 0};
   }
 };
 

@@ -135,6 +135,23 @@ expect 0 "wrote" -- "$x" import-ftrace "$tmp/tsc.txt" -o "$tmp/tsc.xtr" --tsc-gh
 } > "$tmp/win.txt"
 expect 0 "window: 2 lines outside it skipped; 2 trace_marker lines" -- "$x" import-ftrace "$tmp/win.txt" -o "$tmp/win.xtr" --window go stop
 
+# Every hand-made ftrace fixture (each event source, both text formats)
+# imports and replays clean, with what verify checked; a malformed probe line
+# is refused naming file:line and the fix; a SYNC return moved before its
+# callback is a violation (exit 1).
+for f in "$(dirname "$0")"/../ftrace/fixtures/*.txt; do
+  n=$(basename "$f" .txt)
+  expect 0 "call layer: " -- "$x" import-ftrace "$f" -o "$tmp/$n.xtr"
+  expect 0 "verify: checked returns on 4 calls" -- "$x" replay "$tmp/$n.xtr"
+done
+expect 0 "verify: OK" -- "$x" replay "$tmp/csd-ipi-6.5.trace.xtr"
+sed 's/1200.000120: r_smp_call_function_single_0/1200.000105: r_smp_call_function_single_0/' \
+  "$(dirname "$0")/../ftrace/fixtures/csd-ipi-6.5.trace.txt" > "$tmp/early.txt"
+expect 0 "wrote" -- "$x" import-ftrace "$tmp/early.txt" -o "$tmp/early.xtr"
+expect 1 "sync-returned-early: SYNC call returned before its function finished on cpu1" -- "$x" replay "$tmp/early.xtr"
+echo "      bash-1  [000] .....  1.000000: p_smp_call_function_single_0: (smp_call_function_single+0x0/0x1) cpu=x" > "$tmp/badprobe.txt"
+expect 2 "badprobe.txt:1: malformed .*cpu=<unsigned integer>.*; fix: " -- "$x" import-ftrace "$tmp/badprobe.txt" -o "$tmp/badprobe.xtr"
+
 # Fixed fuzz findings stay fixed: re-timing each is never an internal error.
 for f in "$(dirname "$0")"/../fuzz/findings/*.xtr; do
   "$x" replay "$f" --machine "$configs/machines/qemu.toml" >"$tmp/finding.out" 2>&1; rc=$?

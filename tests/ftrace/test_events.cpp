@@ -72,8 +72,10 @@ TEST_CASE("csd events become CsdQueue and FuncEntry/FuncExit with dense ids", "[
   const auto& recs = r.trace.records;
   REQUIRE(recs.size() == 5);
   CHECK(recs[0] == CsdQueue{.target = 1, .type = CsdType::Async}.to_record());
+  // Linked to the csd's enqueue; no call queued it and the event has no
+  // SYNC/ASYNC, so the csd's default type (ASYNC) gives the flush pass.
   CHECK(recs[1] ==
-        FuncEntry{.time = 10000, .cpu = 1, .func = 0, .csd = 0, .site = FuncSite::FlushSync}
+        FuncEntry{.time = 10000, .cpu = 1, .func = 0, .csd = 0, .site = FuncSite::FlushAsync}
             .to_record());
   CHECK(recs[2] == FuncExit{.time = 20000, .cpu = 1, .func = 0, .csd = 0}.to_record());
   CHECK(CsdQueue::from(recs[3]).csd == 1);  // second csd pointer -> id 1
@@ -111,36 +113,54 @@ TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[uni
       line(2, "5.000007", "flush", "(__flush_smp_call_function_queue+0x0/0x250)") +
       line(2, "5.000008", "p_generic_exec_single_0", "(generic_exec_single+0x0/0x90)"));
   const auto& recs = r.trace.records;
-  REQUIRE(recs.size() == 7);
+  REQUIRE(recs.size() == 12);
   // wait=1 and SCF_WAIT (flags bit 0) both mean SYNC: b = CSD_TYPE_SYNC.
   CHECK(recs[0] ==
         XcallIssue{.call = 1, .api = Api::CallFunctionSingle, .flags = 0x10, .target = 1, .func = 0}
             .to_record());
-  CHECK(recs[1] ==
+  // No enqueue event: the single path's csd is inferred, its queue empty
+  // because the call sent an IPI to cpu 1 (SEMANTICS 10).
+  CHECK(recs[1] == CsdQueue{.call = 1,
+                            .target = 1,
+                            .csd = kNone,
+                            .type = CsdType::Sync,
+                            .queue_was_empty = true,
+                            .inferred = true}
+                       .to_record());
+  CHECK(recs[2] ==
         IpiSend{.time = 1000, .call = 1, .target = 1, .vector = 251, .how = SendHow::Unicast}
             .to_record());
-  CHECK(recs[2].call == 0);  // the receiving side cannot be tied to a call without csd events
-  CHECK(recs[3] ==
+  CHECK(recs[3].call == 0);  // the receiving side cannot be tied to a call without csd events
+  CHECK(recs[4] ==
         XcallReturn{.time = 3000, .call = 1, .api = Api::CallFunctionSingle}.to_record());
-  CHECK(recs[4] == XcallIssue{.time = 4000,
+  // flags=3: SCF_WAIT | SCF_RUN_LOCAL, i.e. an on_each_cpu call (SEMANTICS 16).
+  CHECK(recs[5] == XcallIssue{.time = 4000,
                               .call = 2,
-                              .api = Api::CallFunctionMany,
+                              .api = Api::OnEachCpuCondMask,
                               .flags = 0x10,
                               .target_is_mask = true,
                               .func = 1}
                        .to_record());
-  CHECK(recs[5] == IpiSend{.time = 5000,
+  for (std::uint32_t t = 1; t <= 3; ++t) {  // mask 0xf minus self; each IPI'd
+    const auto q = CsdQueue::from(recs[5 + t]);
+    CHECK(q.target == t);
+    CHECK(q.call == 2);
+    CHECK(q.inferred);
+    CHECK(q.queue_was_empty);
+  }
+  CHECK(recs[9] == IpiSend{.time = 5000,
                            .call = 2,
                            .target = 1,
                            .target_is_mask = true,
                            .vector = 252,
                            .how = SendHow::Unknown}
                        .to_record());
-  CHECK(recs[6].kind == Kind::XcallReturn);
-  CHECK(recs[6].call == 2);
+  CHECK(recs[10] ==
+        XcallReturn{.time = 6000, .call = 2, .api = Api::OnEachCpuCondMask}.to_record());
+  CHECK(recs[11] == FlushBegin{.time = 7000, .cpu = 2, .entries = kNone}.to_record());
   CHECK(r.trace.masks == std::vector<std::vector<std::uint64_t>>{{0xf}, {0xe}});
-  CHECK(r.counted_only.at("__flush_smp_call_function_queue") == 1);
-  CHECK(r.counted_only.at("generic_exec_single") == 1);
+  CHECK(r.counted_only.at("generic_exec_single") == 1);  // no cpu= fetched: nothing to record
+  CHECK(r.inferred_enqueues == 4);
   CHECK(r.unknown_lines_skipped == 0);
 }
 

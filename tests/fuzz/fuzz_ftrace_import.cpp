@@ -1,12 +1,15 @@
 // libFuzzer target: the ftrace text importer must accept or reject any text
 // (ImportError with a line number) without crashing, and whatever it accepts
-// must be a trace the binary format can carry and read back.
+// must be a trace the binary format can carry and read back, and that
+// replay's verify and summary take without crashing.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <string>
 
+#include "sim/replay/summary.hpp"
+#include "sim/replay/verify.hpp"
 #include "sim/trace/file.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
 
@@ -28,5 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const TraceError&) {
     std::abort();  // the importer produced a trace the format rejects
   }
+  const auto report = xcallsim::replay::verify_report(result.trace, {.imported = true});
+  if (report.checks.empty()) std::abort();
+  const auto summary = xcallsim::replay::summarize(result.trace);
+  if (summary.coalescing.inferred != result.inferred_enqueues) std::abort();
   return 0;
 }

@@ -1,6 +1,6 @@
 // Seed corpus for the trace fuzz targets (tests/fuzz/smoke.sh): traces the
 // project writes, small enough to mutate. Usage: fuzz_seeds DIR writes
-// DIR/<name>.xtr (version 2: complete, and ended by the time limit) and
+// DIR/<name>.xtr (current version: complete, and ended by the time limit) and
 // DIR/<name>-v1.xtr (the same records as a version 1 file, which has no
 // checksum, so mutations of it reach the record checks and the re-timing).
 #include <cstdio>

@@ -1,6 +1,6 @@
 // libFuzzer target: the trace reader must reject or accept any bytes without
 // crashing (TraceError is the only exception), and whatever it accepts must
-// re-encode (as version 2, with the same end status) and read back
+// re-encode (in the current version, with the same end status) and read back
 // identically, without warnings.
 #include <cstddef>
 #include <cstdint>

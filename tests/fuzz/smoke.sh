@@ -47,6 +47,7 @@ cp "$root"/configs/machines/*.toml "$seeds/machine/"
 cp "$root"/configs/scenarios/*.toml "$seeds/scenario/"
 # The head of the ftrace fixture (small enough to mutate).
 head -c 8000 "$root/tests/linux/fixtures/linux-6.1-smp4.txt" >"$seeds/ftrace/head.txt"
+cp "$root"/tests/ftrace/fixtures/*.txt "$seeds/ftrace/"  # every event source, both text formats
 printf '\0' >"$seeds/devmodel/empty"
 
 seeds_of() {

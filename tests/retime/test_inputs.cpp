@@ -225,7 +225,8 @@ TEST_CASE("retime: an imported many-call with scf_flags=0x3 re-times as SYNC",
       replay::retime(replay::extract_workload(file, "many.txt"), shipped_machine("default"));
   const replay::Summary s = replay::summarize(result.trace);
   REQUIRE(s.rows.size() == 1);
-  CHECK(s.rows[0].api == static_cast<std::uint32_t>(trace::Api::CallFunctionMany));
+  // SCF_RUN_LOCAL (0x2) makes it an on_each_cpu call, which runs on self too (SEMANTICS 16).
+  CHECK(s.rows[0].api == static_cast<std::uint32_t>(trace::Api::OnEachCpuCondMask));
   CHECK(s.rows[0].flags == 0x10);  // SYNC: the re-timed caller waits for its targets
   CHECK(s.unreturned == 0);
 }

@@ -90,6 +90,14 @@ TEST_CASE("typed records: caller-side kinds in their wire places", "[unit]") {
   CHECK(queue.csd == 17);
   CHECK(queue.type == CsdType::IrqWork);
   CHECK(queue.queue_was_empty);
+  CHECK_FALSE(queue.inferred);
+  // Version 3: d bit 1 marks an enqueue an importer inferred; one that rode
+  // a pending IPI is d = 2, never read as queue_was_empty (docs/trace-format.md).
+  const auto rode =
+      round_trip(CsdQueue{.target = 3, .type = CsdType::Sync, .inferred = true}, {3, 0, 0x10, 2});
+  CHECK(rode.inferred);
+  CHECK_FALSE(rode.queue_was_empty);
+  CHECK(round_trip(CsdQueue{.queue_was_empty = true, .inferred = true}, {0, 0, 0, 3}).inferred);
 
   CHECK(round_trip(IpiElided{.target = 5}, {5, 0, 0, 0}).target == 5);
 }

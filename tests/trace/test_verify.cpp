@@ -132,3 +132,30 @@ TEST_CASE("verify tolerates garbage ids and CPUs", "[unit]") {
                    .to_record()};
   CHECK(rules_of(t) == std::vector<Rule>{Rule::MissingIpi});
 }
+
+TEST_CASE("verify says what it checked and what it could not, for lack of events", "[unit]") {
+  const replay::VerifyReport full = replay::verify_report(test::sample_trace());
+  REQUIRE(full.checks.size() == 5);
+  CHECK(full.checks[0].name == "returns");
+  CHECK(full.checks[0].checked > 0);
+  CHECK(full.checks[0].not_checked.empty());
+  CHECK(replay::format_checks(full).rfind("verify: checked returns on ", 0) == 0);
+
+  // Without unlock events (a Linux import) csd reuse is not checked, and
+  // says so, instead of passing silently or failing on every reused csd.
+  trace::Trace t = test::sample_trace();
+  erase_if(t, [](const trace::Record& r) { return r.kind == Kind::CsdUnlock; });
+  const replay::VerifyReport partial = replay::verify_report(t);
+  CHECK(partial.violations.empty());
+  CHECK(partial.checks[3].name == "csd reuse");
+  CHECK(partial.checks[3].checked == 0);
+  CHECK(partial.checks[3].not_checked == "no csd unlock events in this trace");
+  CHECK(replay::format_checks(partial).find("verify: not checked: csd reuse: no csd unlock "
+                                            "events in this trace") != std::string::npos);
+
+  // Without any enqueue: FIFO and the IPI rule have nothing to check.
+  erase_if(t, [](const trace::Record& r) { return r.kind == Kind::CsdQueue; });
+  const replay::VerifyReport bare = replay::verify_report(t);
+  CHECK(bare.checks[2].not_checked == "no enqueue events in this trace");
+  CHECK(bare.checks[4].not_checked == "no enqueue events in this trace");
+}

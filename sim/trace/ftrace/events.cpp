@@ -1,5 +1,4 @@
 // Event-specific mapping of ftrace lines to trace records (see ftrace_import.hpp).
-#include <array>
 #include <string>
 
 #include "sim/trace/ftrace/importer.hpp"
@@ -7,26 +6,8 @@
 namespace xcallsim::trace::ftrace::detail {
 namespace {
 
-constexpr std::uint32_t kCallFunctionVector = 252;
-constexpr std::uint32_t kScfWait = 1;  // SCF_WAIT in kernel/smp.c (SCF_RUN_LOCAL = 2)
-constexpr std::uint32_t kCallFunctionSingleVector = 251;
 constexpr std::uint32_t kRescheduleVector = 253;
 constexpr std::uint32_t kUnknownVector = 0;  // the callback is not an IPI handler we know
-
-struct Sender {
-  std::string_view symbol;
-  Api api;
-  bool many;  // mask argument, not a cpu
-};
-constexpr std::array kSenders{
-    Sender{"smp_call_function_single", Api::CallFunctionSingle, false},
-    Sender{"smp_call_function_single_async", Api::CallFunctionSingleAsync, false},
-    Sender{"smp_call_function_any", Api::CallFunctionAny, true},
-    Sender{"smp_call_function_many_cond", Api::CallFunctionMany, true},
-    Sender{"smp_call_function_many", Api::CallFunctionMany, true},
-    Sender{"smp_call_function", Api::CallFunction, false},
-    Sender{"on_each_cpu_cond_mask", Api::OnEachCpuCondMask, true},
-};
 
 std::uint32_t vector_for_callback(std::string_view callback, std::uint32_t ipi_vector) {
   std::string_view name = symbol_name(callback);
@@ -45,6 +26,25 @@ const std::map<std::string_view, Importer::Handler>& Importer::handlers() {
       {"call_function_single_exit", &Importer::irq_vector},
       {"reschedule_entry", &Importer::irq_vector},
       {"reschedule_exit", &Importer::irq_vector},
+      // The rest of irq_vectors (class x86_irq_vector, "vector=%d"): handlers
+      // that nest with the call-function ones (a tick's async call runs in
+      // local_timer's), so the per-CPU handler stack stays whole.
+      {"local_timer_entry", &Importer::irq_vector},
+      {"local_timer_exit", &Importer::irq_vector},
+      {"irq_work_entry", &Importer::irq_vector},
+      {"irq_work_exit", &Importer::irq_vector},
+      {"spurious_apic_entry", &Importer::irq_vector},
+      {"spurious_apic_exit", &Importer::irq_vector},
+      {"error_apic_entry", &Importer::irq_vector},
+      {"error_apic_exit", &Importer::irq_vector},
+      {"x86_platform_ipi_entry", &Importer::irq_vector},
+      {"x86_platform_ipi_exit", &Importer::irq_vector},
+      {"thermal_apic_entry", &Importer::irq_vector},
+      {"thermal_apic_exit", &Importer::irq_vector},
+      {"threshold_apic_entry", &Importer::irq_vector},
+      {"threshold_apic_exit", &Importer::irq_vector},
+      {"deferred_error_apic_entry", &Importer::irq_vector},
+      {"deferred_error_apic_exit", &Importer::irq_vector},
       {"ipi_send_cpu", &Importer::ipi_send_cpu},
       {"ipi_send_cpumask", &Importer::ipi_send_cpumask},
       {"csd_queue_cpu", &Importer::csd_queue_cpu},
@@ -91,11 +91,14 @@ void Importer::csd_queue_cpu(const EventLine& ev) {
   auto csd = field(ev.body, "csd");
   if (!func || !csd) fail(ev, "func=<symbol> and csd=<pointer>");
   std::string_view name = symbol_name(*func);
-  function_id(name);
+  const std::uint32_t fid = name.empty() ? kNone : function_id(name);
+  // SYNC vs ASYNC is not in the event: the call layer takes it from the call.
   const CsdType type = name == "sched_ttwu_pending" ? CsdType::Ttwu
                        : name == "irq_work_single"  ? CsdType::IrqWork
                                                     : CsdType::Async;
-  emit(ev, CsdQueue{.target = cpu, .csd = csd_id(*csd), .type = type}.to_record());
+  emit(ev, CsdQueue{.target = cpu, .csd = csd_id(*csd), .type = type}.to_record(),
+       Origin::CsdTracepoint)
+      .func = fid;
 }
 
 void Importer::csd_function(const EventLine& ev) {
@@ -107,79 +110,18 @@ void Importer::csd_function(const EventLine& ev) {
   bool local = is_null_pointer(*csd);
   std::uint32_t cid = local ? kNone : csd_id(*csd);
   if (ev.event.ends_with("_exit")) {
-    emit(ev, FuncExit{.func = fid, .csd = cid}.to_record());
+    emit(ev, FuncExit{.func = fid, .csd = cid}.to_record(), Origin::CsdTracepoint);
     return;
   }
   const FuncSite site = local                          ? FuncSite::Local
                         : name == "sched_ttwu_pending" ? FuncSite::FlushTtwu
                                                        : FuncSite::FlushSync;
-  emit(ev, FuncEntry{.func = fid, .csd = cid, .local = local, .site = site}.to_record());
+  emit(ev, FuncEntry{.func = fid, .csd = cid, .local = local, .site = site}.to_record(),
+       Origin::CsdTracepoint);
 }
 
 void Importer::wake_idle_without_ipi(const EventLine& ev) {
   emit(ev, IpiElided{.target = cpu_field(ev, "cpu")}.to_record());
-}
-
-bool Importer::kprobe(const EventLine& ev) {
-  auto body = parse_kprobe_body(ev.body);
-  if (!body) return false;
-  EventLine args = ev;
-  args.body = body->args;
-  for (const Sender& sender : kSenders) {
-    if (body->symbol != sender.symbol) continue;
-    const Api api = sender.api;
-    if (body->is_return) {
-      auto ret = field(args.body, "ret");
-      std::optional<std::int64_t> value = ret ? parse_int(*ret) : std::int64_t{0};
-      if (!value) fail(ev, "ret=<integer>");
-      emit(ev, XcallReturn{.ret = static_cast<std::int32_t>(*value), .api = api}.to_record());
-      return true;
-    }
-    // Record flags are CSD types (SYNC = 0x10): `wait` of the single/many
-    // calls, SCF_WAIT (bit 0) of smp_call_function_many_cond's scf_flags
-    // (kernel/smp.c; a probe may name the argument flags= or scf_flags=).
-    bool wait = false;
-    if (field(args.body, "wait")) wait = uint_field(args, "wait") != 0;
-    for (const std::string_view key : {"flags", "scf_flags"})
-      if (field(args.body, key)) wait = (uint_field(args, key) & kScfWait) != 0;
-    XcallIssue issue{.api = api,
-                     .flags = static_cast<std::uint32_t>(wait ? CsdType::Sync : CsdType::Async),
-                     .target = kNone,
-                     .func = kNoFunc};
-    if (auto f = field(args.body, "func"); f && !symbol_name(*f).empty())
-      issue.func = function_id(symbol_name(*f)) & ~kMaskTarget;
-    if (auto mask = field(args.body, "mask"); mask && sender.many) {
-      issue.target = mask_id(ev, *mask);
-      issue.target_is_mask = true;
-    } else if (field(args.body, "cpu")) {
-      issue.target = cpu_field(args, "cpu");
-    }
-    emit(ev, issue.to_record());
-    return true;
-  }
-  // A send whose probe did not fetch its target has no representable record
-  // (IpiSend needs a CPU or a mask): such probes are only counted below.
-  if (!body->is_return && body->symbol == "native_send_call_func_single_ipi" &&
-      field(args.body, "cpu")) {
-    emit(ev, IpiSend{.target = cpu_field(args, "cpu"),
-                     .vector = kCallFunctionSingleVector,
-                     .how = SendHow::Unicast}
-                 .to_record());
-    return true;
-  }
-  if (!body->is_return && body->symbol == "native_send_call_func_ipi") {
-    if (auto mask = field(args.body, "mask")) {
-      emit(ev,
-           IpiSend{
-               .target = mask_id(ev, *mask), .target_is_mask = true, .vector = kCallFunctionVector}
-               .to_record());
-      return true;
-    }
-  }
-  std::string key(body->symbol);
-  if (body->is_return) key += " (return)";
-  ++result_.counted_only[key];
-  return true;
 }
 
 }  // namespace xcallsim::trace::ftrace::detail

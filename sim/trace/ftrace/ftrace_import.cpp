@@ -26,7 +26,10 @@ Importer::Importer(std::string_view source, const ImportOptions& options)
 void Importer::fail(const EventLine& ev, const std::string& expected) const {
   throw ImportError(
       source_, line_no_,
-      fmt::format("malformed '{}' event: expected {}, got '{}'", ev.event, expected, ev.body));
+      fmt::format("malformed '{}' event: expected {}, got '{}'; fix: repair or delete this "
+                  "line, or re-capture with the event and probe formats of "
+                  "docs/ftrace-import.md",
+                  ev.event, expected, ev.body));
 }
 
 void Importer::note_cpu(std::uint64_t cpu) {
@@ -117,14 +120,15 @@ std::uint32_t Importer::mask_id(const EventLine& ev, std::string_view text) {
   return it->second;
 }
 
-void Importer::emit(const EventLine& ev, Record record) {
+Pending& Importer::emit(const EventLine& ev, Record record, Origin origin) {
   auto cpu = parse_uint(ev.cpu);
   if (!cpu || *cpu >= 65536) fail(ev, "a cpu number below 65536 in [...]");
   note_cpu(*cpu);
   record.time = time_of(ev);
   record.cpu = static_cast<std::uint16_t>(*cpu);
-  result_.trace.records.push_back(record);
   ++result_.events_imported;
+  return pending_.emplace_back(
+      Pending{.record = record, .context = context_of(ev.flags), .origin = origin});
 }
 
 void Importer::feed(std::string_view raw) {
@@ -157,16 +161,23 @@ void Importer::feed(std::string_view raw) {
 
 ImportResult Importer::finish() {
   check_window();
-  auto& records = result_.trace.records;
-  std::stable_sort(records.begin(), records.end(),
-                   [](const Record& x, const Record& y) { return x.time < y.time; });
-  assign_call_ids(records);
+  resolve_candidates();
+  std::stable_sort(pending_.begin(), pending_.end(), [](const Pending& x, const Pending& y) {
+    return x.record.time < y.record.time;
+  });
   if (max_cpu_ < 0) {  // no event line and no "#P:" header: nothing says how many CPUs
     throw ImportError(source_, std::max<std::size_t>(line_no_, 1),
                       "no trace events and no '# entries-in-buffer/entries-written: ... #P:N' "
                       "header; fix: capture with the irq_vectors/ipi/csd events enabled");
   }
   result_.trace.cpu_count = max_cpu_ + 1;
+  CallLayerStats stats;
+  result_.trace.records =
+      build_call_layer(std::move(pending_), result_.trace.masks, result_.trace.cpu_count, stats);
+  result_.inferred_enqueues = stats.inferred_enqueues;
+  result_.returns_dropped = stats.returns_dropped;
+  result_.callbacks_linked = stats.callbacks_linked;
+  result_.events_imported -= stats.returns_dropped;
   // A raw counter (trace_clock x86-tsc, counter, ...) has no rate of its own:
   // never guess one (a silent 1 GHz would re-time every call wrongly).
   if (result_.clock == Clock::Counter && !clock_ghz_ && !options_.counter_ghz) {

@@ -9,8 +9,16 @@
 //   ipi:ipi_send_cpu, ipi:ipi_send_cpumask -> IpiSend;  csd:csd_queue_cpu -> CsdQueue
 //   csd:csd_function_{entry,exit} -> FuncEntry/FuncExit
 //   sched:sched_wake_idle_without_ipi -> IpiElided
-//   kprobes/kretprobes on smp_call_function_* -> XcallIssue/XcallReturn, on
-//   native_send_call_func_{single_,}ipi -> IpiSend; other kprobes are only counted.
+//   kprobes/kretprobes (arguments by name or position; trace-cmd's hex bodies
+//   by event name) on smp_call_function_* -> XcallIssue/XcallReturn, on
+//   __smp_call_single_queue / generic_exec_single -> CsdQueue, on
+//   native_send_call_func_{single_,}ipi -> IpiSend, on the flush -> FlushBegin,
+//   on a function some call names as its func -> FuncEntry/FuncExit; other
+//   kprobes are only counted.
+// The call layer (calls.cpp): returns pair with issues per CPU by entry point
+// and context; sender records belong to the innermost call of their context;
+// enqueues no event shows are inferred (CsdQueue::inferred); callbacks are
+// linked to the enqueue they ran.
 // Time: "seconds.fraction" timestamps become nanoseconds (ghz = 1); raw counters
 // (trace_clock x86-tsc, counter, ...) stay counter ticks, with ghz taken from a
 // "# xcallsim-clock: ... tsc_mhz=M" comment, else ImportOptions::counter_ghz,
@@ -73,6 +81,9 @@ struct ImportResult {
   bool stopped = false;                               // keep_going said no
   std::uint64_t markers = 0;                          // trace_marker lines kept as Mark records
   std::uint64_t outside_window = 0;                   // lines skipped before/after the window
+  std::uint64_t inferred_enqueues = 0;  // CsdQueue records no event showed (inferred = true)
+  std::uint64_t returns_dropped = 0;    // kretprobe hits whose issue precedes the capture
+  std::uint64_t callbacks_linked = 0;   // FuncEntry records tied to the call that queued them
 };
 
 ImportResult import_ftrace(std::istream& in, std::string_view source_name,

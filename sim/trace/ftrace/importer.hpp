@@ -1,5 +1,8 @@
 // Contract: the stateful line-by-line importer behind import_ftrace() (internal).
-// One instance per input; feed lines in order, then finish() once.
+// One instance per input; feed lines in order, then finish() once. Lines
+// become Pending records (a record and what the line said beside it: its
+// context, where it came from); finish() sorts them by time and hands them to
+// build_call_layer() (call_layer.hpp), which owns them from then on.
 #pragma once
 
 #include <map>
@@ -14,6 +17,49 @@
 
 namespace xcallsim::trace::ftrace::detail {
 
+inline constexpr std::uint32_t kCallFunctionSingleVector = 251;  // SEMANTICS 32
+inline constexpr std::uint32_t kCallFunctionVector = 252;
+
+// Where a pending record came from. The call layer (calls.cpp) prefers a
+// tracepoint to a probe of the same fact and drops the probe-only markers.
+enum class Origin : std::uint8_t {
+  Event,          // a tracepoint or mapped probe, kept as it is
+  CsdTracepoint,  // csd:csd_queue_cpu, csd:csd_function_{entry,exit} (6.5+)
+  QueueProbe,     // kprobe on __smp_call_single_queue
+  ExecProbe,      // kprobe on generic_exec_single (it calls __smp_call_single_queue)
+  CallbackProbe,  // kprobe/kretprobe on a symbol that may be a callback (candidate)
+  IpiIntent,      // kprobe on send_call_function_single_ipi: the queue was empty
+};
+
+// Whether a many-path issue names a cond function (cond=, positional arg).
+enum class CondArg : std::uint8_t { Unknown, Absent, Present };
+
+// A record with what the importer knew beside it, until the call layer is built.
+struct Pending {
+  Record record;
+  Context context = Context::Task;
+  Origin origin = Origin::Event;
+  CondArg cond = CondArg::Unknown;  // XcallIssue
+  std::uint32_t csd = kNone;        // XcallIssue: the csd argument (async single)
+  std::uint32_t func = kNone;       // CsdQueue: the queued func (csd_queue_cpu)
+  std::uint32_t candidate = kNone;  // CallbackProbe: index in Importer's candidates
+};
+
+struct CallLayerStats {
+  std::uint64_t inferred_enqueues = 0;
+  std::uint64_t returns_dropped = 0;  // kretprobe hits with no issue (capture began mid-call)
+  std::uint64_t callbacks_linked = 0;
+};
+
+// The call layer of an imported trace (docs/ftrace-import.md "Calls"):
+// pairs returns with issues per CPU by API and context, gives call ids,
+// attributes sender records to the innermost call of their context, infers
+// the enqueues no event shows, links callbacks to the enqueue they ran.
+// `pending` is sorted by time; the result is the trace's records.
+std::vector<Record> build_call_layer(std::vector<Pending> pending,
+                                     const std::vector<std::vector<std::uint64_t>>& masks,
+                                     int cpu_count, CallLayerStats& stats);
+
 class Importer {
  public:
   Importer(std::string_view source, const ImportOptions& options);
@@ -26,8 +72,9 @@ class Importer {
 
   [[noreturn]] void fail(const EventLine& ev, const std::string& expected) const;
   void comment(std::string_view line);
-  // A record (a typed one's to_record()) at the line's time and cpu.
-  void emit(const EventLine& ev, Record record);
+  // A record (a typed one's to_record()) at the line's time and cpu; the
+  // Pending it becomes, for the caller to add what the line says beside it.
+  Pending& emit(const EventLine& ev, Record record, Origin origin = Origin::Event);
   std::uint64_t time_of(const EventLine& ev);
   std::uint32_t uint_field(const EventLine& ev, std::string_view key);
   // A CPU number (< 65536, as records hold it); also counts it for cpu_count.
@@ -43,7 +90,8 @@ class Importer {
   void csd_queue_cpu(const EventLine& ev);
   void csd_function(const EventLine& ev);
   void wake_idle_without_ipi(const EventLine& ev);
-  bool kprobe(const EventLine& ev);  // false: not a kprobe line
+  bool kprobe(const EventLine& ev);  // false: not a kprobe line (probes.cpp)
+  void resolve_candidates();         // callback probes: kept if a func= names them
   // The text of a trace_marker line, or nullopt if `ev` is not one.
   static std::optional<std::string_view> marker_text(const EventLine& ev);
   void marker(const EventLine& ev, std::string_view text);
@@ -66,10 +114,9 @@ class Importer {
   std::map<std::string, std::uint32_t, std::less<>> function_ids_;
   std::map<std::string, std::uint32_t, std::less<>> csd_ids_;
   std::map<std::vector<std::uint64_t>, std::uint32_t> mask_ids_;
+  std::vector<Pending> pending_;
+  std::vector<std::string> candidates_;  // callback-probe symbols, first-seen order
+  std::map<std::string, std::uint32_t, std::less<>> candidate_ids_;
 };
-
-// Assigns call ids: XcallIssue/XcallReturn pairs per CPU, the CsdQueue/IpiSend/IpiElided
-// records a CPU emits between them, and FuncEntry/FuncExit of a csd queued by that call.
-void assign_call_ids(std::vector<Record>& records);
 
 }  // namespace xcallsim::trace::ftrace::detail

@@ -55,6 +55,14 @@ bool set_bit(std::vector<std::uint64_t>& words, std::uint64_t cpu, std::string* 
   return true;
 }
 
+// trace-cmd prints a probe's address as bare hex digits ("ffffffff81123456").
+bool is_hex_address(std::string_view text) {
+  if (text.size() < 8 || text.size() > 16) return false;
+  for (char c : text)
+    if (hex_value(c) < 0) return false;
+  return true;
+}
+
 }  // namespace
 
 std::string_view trim(std::string_view text) {
@@ -78,7 +86,8 @@ std::optional<EventLine> split_event_line(std::string_view line) {
     std::size_t pos = k + 1;
     std::string_view token = next_token(line, pos);
     for (int skipped = 0; !token.empty() && token.back() != ':' && skipped < 2; ++skipped) {
-      token = next_token(line, pos);  // the flags column, absent in some formats
+      if (skipped == 0) out.flags = token;  // the flags column, absent in some formats
+      token = next_token(line, pos);
     }
     if (token.size() < 2 || token.back() != ':') return std::nullopt;
     out.timestamp = token.substr(0, token.size() - 1);
@@ -89,6 +98,22 @@ std::optional<EventLine> split_event_line(std::string_view line) {
     return out;
   }
   return std::nullopt;
+}
+
+Context context_of(std::string_view flags) {
+  if (flags.size() < 3) return Context::Task;
+  switch (flags[2]) {
+    case 's':
+      return Context::Softirq;
+    case 'h':
+    case 'H':
+      return Context::Hardirq;
+    case 'z':
+    case 'Z':
+      return Context::Nmi;
+    default:
+      return Context::Task;
+  }
 }
 
 std::optional<Timestamp> parse_timestamp(std::string_view text) {
@@ -224,6 +249,11 @@ std::optional<KprobeBody> parse_kprobe_body(std::string_view body) {
   KprobeBody out;
   out.args = trim(body.substr(close + 1));
   std::size_t arrow = inside.find(" <- ");
+  if (is_hex_address(inside.substr(0, arrow)) &&
+      (arrow == std::string_view::npos || is_hex_address(inside.substr(arrow + 4)))) {
+    out.is_return = arrow != std::string_view::npos;  // trace-cmd: symbol by event name
+    return out;
+  }
   if (arrow != std::string_view::npos) {
     out.is_return = true;
     out.symbol = trim(inside.substr(arrow + 4));
@@ -235,6 +265,28 @@ std::optional<KprobeBody> parse_kprobe_body(std::string_view body) {
   }
   if (out.symbol.empty() || out.symbol.find(' ') != std::string_view::npos) return std::nullopt;
   return out;
+}
+
+std::string_view probe_symbol(std::string_view event, bool* is_return) {
+  *is_return = false;
+  auto strip_offset = [](std::string_view name) {  // "SYM_0": the kernel's "p_%s_%ld"
+    std::size_t us = name.rfind('_');
+    if (us == std::string_view::npos || us + 1 == name.size()) return name;
+    for (char c : name.substr(us + 1))
+      if (!is_digit(c)) return name;
+    return name.substr(0, us);
+  };
+  if (event.starts_with("p_") || event.starts_with("r_")) {
+    *is_return = event[0] == 'r';
+    return strip_offset(event.substr(2));
+  }
+  for (std::string_view suffix : {std::string_view("__return"), std::string_view("_ret")}) {
+    if (event.size() > suffix.size() && event.ends_with(suffix)) {
+      *is_return = true;
+      return event.substr(0, event.size() - suffix.size());
+    }
+  }
+  return event;
 }
 
 }  // namespace xcallsim::trace::ftrace::detail
