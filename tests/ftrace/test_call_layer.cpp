@@ -320,3 +320,40 @@ TEST_CASE("6.4's per-csd ipi_send_cpu (callback = the csd's func) is no IPI", "[
   CHECK_FALSE(queues[0].queue_was_empty);
   CHECK(queues[1].queue_was_empty);
 }
+
+// A real capture: Debian's 6.1.0-57 kernel under QEMU TCG (-smp 4), kprobes on
+// smp_call_function_single/_many_cond (and their returns), the two senders and
+// __flush_smp_call_function_queue, plus irq_vectors (tests/linux/capture.sh;
+// no callback probes). Every expected count is read from its raw lines.
+TEST_CASE("a real 6.1 capture: calls, SYNC, returns, IPIs and handler entries match its raw lines",
+          "[unit][ftrace]") {
+  const std::string path = std::string(XCALLSIM_LINUX_FIXTURES) + "/linux-6.1-smp4.txt";
+  const std::vector<std::string> raw = raw_lines(path);
+  const ftrace::ImportResult r = import_file(path);
+  CHECK(r.unknown_lines_skipped == 0);
+  const Trace& t = r.trace;
+  CHECK(all<XcallIssue>(t).size() == count(raw, " scf_single:") + count(raw, " scf_many:"));
+  CHECK(all<XcallReturn>(t).size() ==
+        count(raw, " scf_single_ret:") + count(raw, " scf_many_ret:"));
+  // SYNC: wait=1 on a single call; SCF_WAIT (bit 0) of flags= on a many call.
+  std::uint64_t sync = 0;
+  for (const std::string& l : raw) {
+    if (l.find(" scf_single:") != std::string::npos) sync += l.find(" wait=1") != std::string::npos;
+    if (const auto at = l.find(" scf_many:"); at != std::string::npos) {
+      const auto f = l.find("flags=", at);
+      REQUIRE(f != std::string::npos);
+      sync += (std::stoul(l.substr(f + 6), nullptr, 0) & 1u) != 0;
+    }
+  }
+  std::uint64_t imported_sync = 0;
+  for (const auto& x : all<XcallIssue>(t)) imported_sync += csd_type_of(x.flags) == CsdType::Sync;
+  CHECK(imported_sync == sync);
+  std::map<std::uint32_t, std::uint64_t> ipis;
+  for (const auto& s : all<IpiSend>(t)) ++ipis[s.vector];
+  CHECK(ipis[251] == count(raw, " send_single:"));
+  CHECK(ipis[252] == count(raw, " send_mask:"));
+  CHECK(all<IrqEntry>(t).size() == count(raw, " call_function_entry:") +
+                                       count(raw, " call_function_single_entry:") +
+                                       count(raw, " reschedule_entry:"));
+  CHECK(replay::verify(t).empty());
+}
