@@ -101,6 +101,9 @@ class Core {
   // access of a locked RMW.
   void lock_line(const void* word, bool drain = true);
   void drain(CpuState& c);  // MFENCE: every older store visible
+  // The running CPU's view of a word at no cost (its own pending store, else
+  // memory): for the simulator's bookkeeping reads, never the library's.
+  std::uint32_t peek(const Word32& word);
   xcall::WaitResult wait_until(const Word32& word, std::uint32_t mask, std::uint32_t expected,
                                xcall::CsdWait& wait);
 

@@ -24,7 +24,8 @@ void* checked_info(const detail::Core& core, FuncId func) {
 Csd& prepare_private(detail::Core& core, int cpu, int slot, FuncId func) {
   void* const info = checked_info(core, func);
   Csd& csd = core.private_csd(cpu, slot);
-  if ((csd.node.u_flags.value & xcall::CSD_FLAG_LOCK) == 0) {
+  // The owner's view: its own still-buffered lock store counts (x86-TSO).
+  if ((core.peek(csd.node.u_flags) & xcall::CSD_FLAG_LOCK) == 0) {
     core.platform().store_relaxed(csd.func, &sim_func);
     core.platform().store_relaxed(csd.info, info);
   }

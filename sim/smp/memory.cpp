@@ -115,6 +115,13 @@ void Core::store(void* word, const void* in, std::size_t size) {
   schedule_retire(c);
 }
 
+std::uint32_t Core::peek(const Word32& word) {
+  std::uint32_t value = word.value;
+  if (const BufferedStore* own = running().stores.find(&word.value, sizeof value).exact)
+    std::memcpy(&value, &own->bits, sizeof value);
+  return value;
+}
+
 void Core::lock_line(const void* word, bool drain_first) {
   CpuState& c = running();
   boundary(c);
