@@ -127,7 +127,12 @@ class InterruptController {
   // --- Sender side -------------------------------------------------------
   // xAPIC: `hi` is ICR2 (dest in [31:24]); the low-dword write triggers the
   // send. x2APIC: the 64-bit MSR value split in halves, dest = hi.
-  SendResult write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi);
+  // `spacing`: message i (targets in ascending CPU order) leaves at
+  // t + i x spacing, as when a hypervisor delivers one vCPU after another.
+  SendResult write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi, Time spacing = 0);
+  // The CPUs a write would reach now, ascending (empty if it would be
+  // rejected); no state changes, no events.
+  std::vector<int> destinations(int cpu, std::uint32_t lo, std::uint32_t hi) const;
   // x2APIC SELF IPI MSR (SEM-55): fixed, edge, shorthand self.
   SendResult write_self_ipi(int cpu, Time t, std::uint8_t vector);
   // xAPIC delivery status: busy from a write until the last message of every
@@ -221,13 +226,13 @@ class InterruptController {
   }
   [[noreturn]] void throw_bad_cpu(int cpu) const;
   [[noreturn]] static void throw_notifying();
-  SendResult send(int cpu, Time t, const Icr& icr, IcrWords raw);
+  SendResult send(int cpu, Time t, const Icr& icr, IcrWords raw, Time spacing = 0);
   SendStatus validate(const Icr& icr) const;
-  void resolve_targets(int sender, const Icr& icr);
-  void add_all_cpus(int except);
-  void add_x2apic_cluster(std::uint32_t dest);
+  void resolve_targets(int sender, const Icr& icr, std::vector<int>& targets) const;
+  void add_all_cpus(int except, std::vector<int>& targets) const;
+  void add_x2apic_cluster(std::uint32_t dest, std::vector<int>& targets) const;
   bool xapic_logical_match(int cpu, std::uint8_t mda) const;
-  void keep_lowest_priority();
+  void keep_lowest_priority(std::vector<int>& targets) const;
   void apply(Time t, const detail::Message& m);
   void record_error(int cpu, Time t, std::uint32_t esr_bits, SendStatus status);
   void emit(const Event& e);

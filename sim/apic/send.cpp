@@ -22,8 +22,18 @@ std::uint32_t esr_bits_for(SendStatus status) {
 
 }  // namespace
 
-SendResult InterruptController::write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi) {
-  return send(cpu, t, decode_icr(mode_, lo, hi), IcrWords{lo, hi});
+SendResult InterruptController::write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi,
+                                          Time spacing) {
+  return send(cpu, t, decode_icr(mode_, lo, hi), IcrWords{lo, hi}, spacing);
+}
+
+std::vector<int> InterruptController::destinations(int cpu, std::uint32_t lo,
+                                                   std::uint32_t hi) const {
+  check_cpu(cpu);
+  const Icr icr = decode_icr(mode_, lo, hi);
+  std::vector<int> out;
+  if (validate(icr) == SendStatus::Sent) resolve_targets(cpu, icr, out);
+  return out;
 }
 
 SendResult InterruptController::write_self_ipi(int cpu, Time t, std::uint8_t vector) {
@@ -73,7 +83,7 @@ SendStatus InterruptController::validate(const Icr& icr) const {
   return SendStatus::Sent;
 }
 
-SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords raw) {
+SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords raw, Time spacing) {
   CpuState& s = mutable_state(cpu);
   SendResult r;
   r.cost = costs_.icr_write;
@@ -83,7 +93,7 @@ SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords r
   ++s.counters.icr_writes;
   if (r.while_busy) ++s.counters.writes_while_busy;
   targets_.clear();
-  if (r.status == SendStatus::Sent) resolve_targets(cpu, icr);
+  if (r.status == SendStatus::Sent) resolve_targets(cpu, icr, targets_);
   r.messages = static_cast<int>(targets_.size());
 
   if (listening()) {
@@ -108,9 +118,15 @@ SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords r
   if (targets_.empty()) ++s.counters.unroutable_writes;
 
   const std::uint64_t first_seq = next_seq_;
-  for (int target : targets_) {
-    const auto distance = static_cast<std::size_t>(topology_.distance(cpu, target));
-    const Time arrival = t + costs_.delivery[distance];
+  // Message i leaves at t + i x spacing (a hypervisor delivering one vCPU
+  // after another; 0 for a real APIC, which sends them at once).
+  const auto arrival_of = [&](std::size_t i) {
+    const auto distance = static_cast<std::size_t>(topology_.distance(cpu, targets_[i]));
+    return t + static_cast<Time>(i) * spacing + costs_.delivery[distance];
+  };
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    const int target = targets_[i];
+    const Time arrival = arrival_of(i);
     // P4+ issue IPIs as edge (Table 10-3 note 2): an IPI never sets TMR.
     in_flight_.add(arrival,
                    detail::Message{next_seq_++, cpu, target, icr.vector, icr.mode, Trigger::Edge});
@@ -131,58 +147,59 @@ SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords r
       e.vector = icr.vector;
       e.mode = icr.mode;
       e.seq = first_seq + i;
-      e.arrival = t + costs_.delivery[static_cast<std::size_t>(topology_.distance(cpu, target))];
+      e.arrival = arrival_of(i);
       emit(e);
     }
   }
   return r;
 }
 
-// Fills targets_ in ascending CPU order.
-void InterruptController::resolve_targets(int sender, const Icr& icr) {
+// Fills `targets` in ascending CPU order.
+void InterruptController::resolve_targets(int sender, const Icr& icr,
+                                          std::vector<int>& targets) const {
   switch (icr.shorthand) {
     case Shorthand::Self:
-      targets_.push_back(sender);
+      targets.push_back(sender);
       return;
     case Shorthand::AllIncludingSelf:
-      add_all_cpus(-1);
+      add_all_cpus(-1, targets);
       return;
     case Shorthand::AllExcludingSelf:
-      add_all_cpus(sender);
+      add_all_cpus(sender, targets);
       break;
     case Shorthand::None:
       if (is_broadcast(mode_, icr.dest)) {
-        add_all_cpus(-1);
+        add_all_cpus(-1, targets);
       } else if (icr.dest_mode == DestMode::Physical) {
-        if (const auto cpu = topology_.cpu_of_apic_id(icr.dest)) targets_.push_back(*cpu);
+        if (const auto cpu = topology_.cpu_of_apic_id(icr.dest)) targets.push_back(*cpu);
       } else if (mode_ == machine::ApicMode::XApic) {
         // Bounded by the 255 CPUs xAPIC can address; LDRs are software-written.
         const auto mda = static_cast<std::uint8_t>(icr.dest);
         for (int cpu = 0; cpu < cpu_count(); ++cpu)
-          if (xapic_logical_match(cpu, mda)) targets_.push_back(cpu);
+          if (xapic_logical_match(cpu, mda)) targets.push_back(cpu);
       } else {
-        add_x2apic_cluster(icr.dest);
+        add_x2apic_cluster(icr.dest, targets);
       }
       break;
   }
-  if (icr.mode == DeliveryMode::LowestPriority) keep_lowest_priority();
+  if (icr.mode == DeliveryMode::LowestPriority) keep_lowest_priority(targets);
 }
 
-void InterruptController::add_all_cpus(int except) {
+void InterruptController::add_all_cpus(int except, std::vector<int>& targets) const {
   for (int cpu = 0; cpu < cpu_count(); ++cpu)
-    if (cpu != except) targets_.push_back(cpu);
+    if (cpu != except) targets.push_back(cpu);
 }
 
 // SEM-54: dest[31:16] selects one cluster, dest[15:0] CPUs within it.
-void InterruptController::add_x2apic_cluster(std::uint32_t dest) {
+void InterruptController::add_x2apic_cluster(std::uint32_t dest, std::vector<int>& targets) const {
   const std::uint32_t cluster = dest >> 16;
   const auto it =
       std::lower_bound(clusters_.begin(), clusters_.end(), cluster,
                        [](const ClusterMembers& c, std::uint32_t k) { return c.cluster < k; });
   if (it == clusters_.end() || it->cluster != cluster) return;
   for (std::size_t bit = 0; bit < 16; ++bit)
-    if ((dest >> bit) & 1U && it->cpu_by_bit[bit] >= 0) targets_.push_back(it->cpu_by_bit[bit]);
-  std::sort(targets_.begin(), targets_.end());  // bit order is APIC-id order, not CPU order
+    if ((dest >> bit) & 1U && it->cpu_by_bit[bit] >= 0) targets.push_back(it->cpu_by_bit[bit]);
+  std::sort(targets.begin(), targets.end());  // bit order is APIC-id order, not CPU order
 }
 
 // SEM-53: flat (DFR model 1111b) matches any common bit; cluster (0000b)
@@ -197,12 +214,12 @@ bool InterruptController::xapic_logical_match(int cpu, std::uint8_t mda) const {
 
 // SEM-56: the target with the lowest PPR wins (the model's stand-in for the
 // arbitration priority); ties go to the lowest APIC id. Decided at write time.
-void InterruptController::keep_lowest_priority() {
-  if (targets_.empty()) return;
+void InterruptController::keep_lowest_priority(std::vector<int>& targets) const {
+  if (targets.empty()) return;
   const auto rank = [this](int cpu) { return std::pair{ppr(cpu), topology_.apic_id(cpu)}; };
-  const int best = *std::min_element(targets_.begin(), targets_.end(),
+  const int best = *std::min_element(targets.begin(), targets.end(),
                                      [&](int a, int b) { return rank(a) < rank(b); });
-  targets_.assign(1, best);
+  targets.assign(1, best);
 }
 
 }  // namespace xcallsim::apic

@@ -1,7 +1,9 @@
 // `xcallsim validate`: the model against Shinjuku (NSDI '19) Table 1, all four
-// rows, with the error of each modelled number (docs/validation.md).
+// rows, each from its preset and the Table 1 scenario file, with the error of
+// each modelled number, then the composites (docs/validation.md).
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -16,47 +18,39 @@
 namespace xcallsim::cli {
 namespace {
 
-using machine::Cycles;
-
 struct ValidateArgs {
-  std::string machine = "configs/machines/default.toml";
-  std::string sweeps = "configs/sweeps";  // validation-c3.toml, validation-c4.toml
-  double sender_before_send = 0.5;
-  int reps = 8;
+  std::string presets = "configs/machines";  // the four rows' presets (study::shinjuku_table1)
+  std::string scenario = "configs/scenarios/validation/shinjuku-table1.toml";
+  std::string sweeps = "configs/sweeps";  // validation-c*.toml
   bool markdown = false;
 };
 
-std::string breakdown(const study::ValidationRow& r, const machine::MachineConfig& m,
-                      const study::VmExitPenalties& p) {
-  const machine::ApicCosts& c = m.apic.costs;
-  const Cycles entry = c.entry + (r.published.receiver_exit ? p.receiver : 0);
+std::string breakdown(const study::ValidationRow& r) {
   return fmt::format(
-      "  {:<26} real ICR write at +{}, IRR set at +{}, receiver returns at +{} "
-      "(entry {} + EOI {} + empty handler 0 + exit {}); sender busy {}, overlap {}\n",
-      r.published.mechanism, r.send_at, r.delivered, r.total, entry, c.eoi, c.exit, r.sender,
-      r.overlap);
+      "  {:<26} ICR write at +{}, IRR set at +{}, receiver returns at +{}; VM exits {} "
+      "cycles; sender busy {}, overlap {} ({})\n",
+      r.published.mechanism, r.send_at, r.delivered, r.total, r.vm_exits, r.sender, r.overlap,
+      r.published.preset);
 }
 
 int validate(const ValidateArgs& args) {
-  machine::MachineConfig m;
-  try {
-    m = machine::load_machine_config(args.machine);
-  } catch (const config::ConfigError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    if (!args.machine.empty() && args.machine == ValidateArgs{}.machine)
-      fmt::print(stderr, "(run from the repository root, or pass --machine FILE)\n");
-    return kExitBadInput;
-  }
-  study::VmExitPenalties penalties;
-  penalties.sender_before_send = args.sender_before_send;
   std::vector<study::ValidationRow> rows;
+  std::string machine_name;
   try {
-    rows = study::validate_shinjuku(m, penalties, args.reps);
-  } catch (const std::invalid_argument& e) {
+    for (const study::PublishedRow& published : study::shinjuku_table1()) {
+      const machine::MachineConfig m =
+          machine::load_machine_config(std::filesystem::path(args.presets) / published.preset);
+      if (machine_name.empty()) machine_name = fmt::format("{}, {:.2f} GHz", m.name, m.ghz);
+      rows.push_back(study::measure_shinjuku(published, m, args.scenario));
+    }
+  } catch (const config::ConfigError& e) {
     fmt::print(stderr,
-               "xcallsim validate: {}: error: {}; fix: use a machine with two cores "
-               "in one socket\n",
-               args.machine, e.what());
+               "{}\n(run from the repository root, or pass --presets DIR / --scenario FILE)\n",
+               e.what());
+    return kExitBadInput;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "xcallsim validate: error: {}; fix: pass a scenario that sends raw IPIs\n",
+               e.what());
     return kExitBadInput;
   } catch (const std::runtime_error& e) {
     fmt::print(stderr, "xcallsim validate: {}\n", e.what());
@@ -64,27 +58,18 @@ int validate(const ValidateArgs& args) {
   }
 
   fmt::print("Shinjuku (NSDI '19) Table 1, model vs published, cycles\n");
-  fmt::print(
-      "model: {} ({}), {:.2f} GHz; a raw fixed IPI with an empty handler, CPU 0 -> "
-      "another core of its socket, receiver busy\n",
-      m.name, args.machine, m.ghz);
+  fmt::print("model: {} (one preset per row, {}); workload {}\n", machine_name, args.presets,
+             args.scenario);
   fmt::print(
       "published: 2x Xeon E5-2658 @ 2.3 GHz (CALIBRATION.md); sender and receiver "
       "columns restate the primitives P4, P5, P9 taken from this table, so only the "
-      "total tests the model\n");
-  fmt::print(
-      "VM exits (CALIBRATION.md P9, validation-only overrides): sender +{} around its "
-      "real ICR write ({:.0f}% before it, assumed), receiver +{} on interrupt entry\n\n",
-      penalties.sender, 100.0 * penalties.sender_before_send, penalties.receiver);
+      "total tests the model\n\n");
   fmt::print("{}", study::format_validation(rows, args.markdown));
   fmt::print("\nhow each total arises (cycles from the start of the send):\n");
-  for (const study::ValidationRow& r : rows) fmt::print("{}", breakdown(r, m, penalties));
+  for (const study::ValidationRow& r : rows) fmt::print("{}", breakdown(r));
   fmt::print(
       "\nerror = (model - published) / published; explanation of every gap over 25%: "
       "docs/validation.md\n");
-  if (m.name.find("E5-2658") == std::string::npos)
-    fmt::print("note: the published numbers are from 2x Xeon E5-2658; this machine is {}\n",
-               m.name);
   if (args.sweeps.empty()) return kExitOk;
   try {
     print_composites(args.sweeps, args.markdown);
@@ -104,20 +89,18 @@ void add_validate_command(CLI::App& app, int& status) {
   auto args = std::make_shared<ValidateArgs>();
   CLI::App* cmd = app.add_subcommand(
       "validate",
-      "Predict Shinjuku (NSDI '19) Table 1 (IPI cost with and without VM exits) from the machine's "
-      "primitives and print model vs published with the error in %.");
-  cmd->add_option("-m,--machine", args->machine,
-                  "Machine config (TOML); default configs/machines/default.toml (the Shinjuku "
-                  "testbed)");
-  cmd->add_option("--sender-exit-split", args->sender_before_send,
-                  "Share of the sender's VM-exit penalty spent before the hypervisor's real ICR "
-                  "write (0..1; default 0.5, assumed)")
-      ->check(Finite & CLI::Range(0.0, 1.0));
-  cmd->add_option("--reps", args->reps, "Sends per row (default 8)")->check(CLI::Range(1, 1000));
-  cmd->add_flag("--markdown", args->markdown, "Print the table as markdown");
+      "Predict Shinjuku (NSDI '19) Table 1 (IPI cost with and without VM exits) and the "
+      "in-sample composites from machine presets and scenario files; print model vs published "
+      "with the error in %.");
+  cmd->add_option("--presets", args->presets,
+                  "Folder of the Table 1 rows' machine presets (default configs/machines)");
+  cmd->add_option("--scenario", args->scenario,
+                  "The Table 1 workload (default "
+                  "configs/scenarios/validation/shinjuku-table1.toml)");
+  cmd->add_flag("--markdown", args->markdown, "Print the tables as markdown");
   cmd->add_option("--sweeps", args->sweeps,
-                  "Folder of the composites' sweep specs (validation-c3.toml, validation-c4.toml); "
-                  "default configs/sweeps; empty: Shinjuku's table only");
+                  "Folder of the composites' sweep specs (validation-c*.toml); default "
+                  "configs/sweeps; empty: Shinjuku's table only");
   cmd->callback([args, &status] { status = validate(*args); });
 }
 

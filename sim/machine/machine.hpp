@@ -70,6 +70,45 @@ struct CacheCosts {
   int fill_buffers = 0;
 };
 
+// A KVM guest (docs/config-reference.md "[virtualization]"): the CPUs are
+// vCPUs pinned 1:1 to the host CPUs the topology describes; these say which
+// of an xcall's APIC accesses leave the guest and what each exit costs.
+enum class CpuVendor : std::uint8_t { Intel, Amd };
+enum class HaltMode : std::uint8_t {
+  Exit,
+  Guest
+};  // HLT exits (KVM's default) or stays in the guest
+
+struct VirtCosts {
+  Cycles accelerated_icr_write = 0;  // IPIv / AVIC: the sender's cost of a virtualized ICR write
+  Cycles icr_exit = 0;               // a trapped ICR write (MSR or MMIO): exit + emulation + entry
+  Cycles icr_exit_write_at = 0;      // cycles into that exit at which KVM delivers the first target
+  Cycles icr_fastpath_exit = 0;      // the same through KVM's x2APIC single-target fastpath
+  Cycles hypercall_exit = 0;         // KVM_HC_SEND_IPI (PV send-IPI), one bitmap
+  Cycles per_target = 0;             // inside an exit: each destination vCPU after the first
+  Cycles receiver_exit = 0;  // without posted interrupts: external-interrupt exit + injection
+  Cycles eoi_exit = 0;       // without virtual-interrupt delivery: the EOI write traps
+  Cycles wakeup = 0;         // a halted vCPU asleep in the host: wake-up + VM entry
+  Cycles poll_wakeup = 0;    // a halted vCPU still halt-polling: VM entry only
+  Cycles avic_incomplete_exit = 0;  // AVIC: the sender exits when a target is not running
+};
+
+struct VirtConfig {
+  CpuVendor vendor = CpuVendor::Intel;
+  bool apicv = false;            // Intel: posted interrupts + virtual-interrupt delivery
+  bool ipiv = false;             // Intel (Sapphire Rapids+): unicast ICR writes do not exit
+  bool avic = false;             // AMD: posted (doorbell) delivery, virtual EOI, ICR writes
+  bool pv_send_ipi = false;      // KVM_FEATURE_PV_SEND_IPI: send_IPI_mask is a hypercall
+  int pv_ipi_bitmap_bits = 128;  // KVM_IPI_CLUSTER_SIZE: 2 x BITS_PER_LONG (64-bit guest)
+  bool x2apic_fastpath = false;  // handle_fastpath_set_msr_irqoff (KVM 5.8+)
+  bool icr_passthrough = false;  // the guest owns the APIC (Dune/Shinjuku): ICR writes never exit
+  HaltMode halt = HaltMode::Exit;
+  Cycles halt_poll = 0;  // cycles a halted vCPU polls in the host before sleeping (halt_poll_ns)
+  VirtCosts costs;
+  bool posted_interrupts() const { return apicv || avic; }
+  bool virtual_eoi() const { return apicv || avic; }
+};
+
 struct MachineConfig {
   std::string name;
   std::string source;  // file the config came from (for messages)
@@ -77,6 +116,7 @@ struct MachineConfig {
   TopologyConfig topology;
   ApicConfig apic;
   CacheCosts cache;
+  std::optional<VirtConfig> virt;  // set: a KVM guest
 };
 
 // Throws config::ConfigError naming file:line:col and the fix.

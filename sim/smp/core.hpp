@@ -114,6 +114,14 @@ class Core {
   void send_mask_ipi(const Mask& mask);
   void on_apic_event(const apic::Event& e);
 
+  // --- virtualized machines (virt.cpp; no-ops on bare metal) ---
+  void send_virtualized(CpuState& c, const xcall::x86::IcrWrite& w);
+  void begin_halt(CpuState& c);  // HLT exits: the vCPU leaves the guest
+  void end_halt(CpuState& c);
+  Cycles vcpu_wake_at(CpuState& c, Cycles t);  // when a halted vCPU runs again for an IRQ at t
+  void receiver_exit(CpuState& c);             // interrupt entry without posted interrupts
+  void eoi_exit(CpuState& c);                  // EOI without virtual-interrupt delivery
+
   // --- trace, warnings, stuck reports (events.cpp, report.cpp) ---
   void on_trace(const xcall::TraceEvent& ev);
   // The workload definitions (WorkloadInfo, FuncCost, VectorDef, CpuOffline)
@@ -163,6 +171,9 @@ class Core {
   // `send` has the target; perform_writes fills in the call, vector, how and ICR writes.
   void perform_writes(CpuState& c, std::uint8_t vector, trace::IpiSend send,
                       xcall::x86::SendHow how, const std::vector<xcall::x86::IcrWrite>& writes);
+  // virt.cpp
+  bool vcpu_running(int cpu) const;
+  void vm_exit(CpuState& c, trace::VmExitReason reason, Cycles cycles, std::uint32_t targets);
   // report.cpp
   std::string describe_cpu(int cpu) const;
   std::string function_label(std::uint64_t func, std::uint64_t info) const;
@@ -213,6 +224,7 @@ class Core {
   machine::LineId next_line_ = 0;
   Mask online_;
   xcall::x86::SendPolicy policy_;
+  bool hypervisor_writes_ = false;  // KVM's per-target deliveries: not the guest's ICR writes
   Cycles stuck_timeout_ = 0;
   int running_ = -1;
   bool ran_ = false;

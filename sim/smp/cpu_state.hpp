@@ -39,6 +39,12 @@ struct CpuState {
 
   Park park = Park::None;
   bool wake_on_irq = false;
+  // A vCPU halted in KVM (virt.cpp): since when (kForever: not halted), and
+  // whether KVM is already waking it for an interrupt (the interrupt is then
+  // injected at VM entry: no exit of its own).
+  Cycles halted_since = engine::kForever;
+  bool kvm_waking = false;
+  bool injected_at_entry = false;
 
   // Memory model (memory.cpp): stores not yet visible, the time each fill
   // buffer frees up, and the time of the pending retire event (kForever: none).

@@ -108,6 +108,12 @@ void Core::perform_writes(CpuState& c, std::uint8_t vector, trace::IpiSend send,
     // measured send cost (icr_write).
     drain(c);
     sync(c);
+    // A virtual APIC never shows the delivery-status bit busy (KVM clears
+    // it on emulation; APICv/AVIC complete the write at once).
+    if (config_.virt) {
+      send_virtualized(c, w);
+      continue;
+    }
     if (w.wait_icr_idle) {
       const Cycles idle = apic_.icr_idle_at(c.id);
       if (idle > c.now) {
@@ -126,6 +132,7 @@ void Core::on_apic_event(const apic::Event& e) {
   using apic::EventKind;
   switch (e.kind) {
     case EventKind::IcrWrite:
+      if (hypervisor_writes_) break;  // a PV hypercall's deliveries: its VmExit record says it
       emit_at(e.cpu, e.time,
               trace::IcrWrite{.call = current_call(cpu(e.cpu)),
                               .icr_lo = e.icr_lo,

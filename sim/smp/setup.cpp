@@ -74,6 +74,10 @@ Core::Core(const machine::MachineConfig& config, Options options)
       apic.dest_mode == machine::IpiDestMode::Physical      ? xcall::x86::DestMode::Physical
       : apic.dest_mode == machine::IpiDestMode::LogicalFlat ? xcall::x86::DestMode::LogicalFlat
                                                             : xcall::x86::DestMode::LogicalCluster;
+  if (config_.virt) {  // kvm_setup_pv_ipi() when KVM_FEATURE_PV_SEND_IPI is exposed
+    policy_.pv_send_ipi = config_.virt->pv_send_ipi;
+    policy_.pv_bitmap_bits = config_.virt->pv_ipi_bitmap_bits;
+  }
   if (apic.mode == machine::ApicMode::XApic &&
       apic.dest_mode == machine::IpiDestMode::LogicalCluster) {
     for (int cpu = 0; cpu < n; ++cpu) {  // program what logical_id() assumes

@@ -72,10 +72,13 @@ void Core::idle_loop(CpuState& c) {
   for (;;) {
     c.irqs_off = false;
     boundary(c);
-    if (options_.poll_idle)
+    if (options_.poll_idle) {
       poll_idle_once(c);
-    else
+    } else {
+      begin_halt(c);
       park(c, Park::Idle, std::nullopt, true);
+      end_halt(c);
+    }
   }
 }
 

@@ -134,6 +134,12 @@ struct CpuCounters {
   std::uint64_t interrupts = 0;       // interrupts this CPU took
   Cycles handler_cycles = 0;          // entry to exit, nested handlers counted once
   Cycles icr_busy_cycles = 0;         // spent spinning on the xAPIC busy bit (SEM-41)
+  // Virtualized machines (MachineConfig::virt): exits this vCPU took (HLT
+  // exits not counted), their guest-visible cycles, and wake-ups from halt.
+  std::uint64_t vm_exits = 0;
+  Cycles vm_exit_cycles = 0;
+  std::uint64_t vcpu_wakes = 0;
+  Cycles vcpu_wake_cycles = 0;
 };
 
 struct Outcome {

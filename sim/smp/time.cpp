@@ -155,6 +155,10 @@ void Core::wake_for_irq(int id, Cycles t) {
   CpuState& c = cpu(id);
   if (!c.online || c.irqs_off || !c.wake_on_irq) return;
   if (apic_.highest_deliverable(id) < 0) return;
+  if (c.halted_since != engine::kForever) {  // halted in KVM: woken, then re-entered
+    if (c.kvm_waking) return;
+    t = vcpu_wake_at(c, t);
+  }
   wake(c, t);
 }
 
@@ -210,7 +214,9 @@ void Core::idle_until(CpuState& c, Cycles time) {
       c.now = time;
       return;
     }
+    begin_halt(c);
     park(c, Park::Halt, time, !c.irqs_off);
+    end_halt(c);
   }
 }
 
@@ -225,6 +231,7 @@ void Core::take_interrupt(CpuState& c, int vector) {
   c.irqs_off = true;
   ++c.irq_depth;
   ++c.counters.interrupts;
+  receiver_exit(c);
   c.now += apic_.costs().entry;
   if (vector == kCallFunctionSingleVector || vector == kCallFunctionVector) {
     eoi(c, vector);
@@ -249,6 +256,7 @@ void Core::eoi(CpuState& c, int vector) {
   apic_.write_eoi(c.id, c.now);
   emit(c, trace::Eoi{.vector = static_cast<std::uint32_t>(vector)}.to_record());
   c.now += apic_.costs().eoi;
+  eoi_exit(c);
 }
 
 }  // namespace xcallsim::smp::detail

@@ -1,139 +1,137 @@
 // Shinjuku (NSDI '19) Table 1 predicted by the model: a raw fixed IPI with an
 // empty handler, sender on one core, receiver busy on another core of the same
-// socket, with and without VM exits on either side (docs/validation.md).
+// socket, with and without VM exits on either side, each configuration a
+// machine preset and the workload a scenario file (docs/validation.md).
 #include <fmt/core.h>
 
 #include <cmath>
 #include <memory>
 #include <stdexcept>
 
+#include "sim/scenario/scenario.hpp"
 #include "sim/smp/smp.hpp"
 #include "sim/study/study.hpp"
+#include "sim/trace/record.hpp"
 
 namespace xcallsim::study {
 
 namespace {
 
-// A scenario-style vector (class 4), not 0xfb/0xfc: Shinjuku's IPIs are raw.
-constexpr std::uint8_t kVector = 0x41;
-constexpr Cycles kWarmup = 2000;  // before the first send
-constexpr Cycles kGap = 40000;    // between sends, at least: every handler has long returned
-
-int receiver_of(const machine::Topology& topology) {
-  for (int cpu = 1; cpu < topology.cpu_count(); ++cpu) {
-    const machine::Distance d = topology.distance(0, cpu);
-    if (d == machine::Distance::SameSocket || d == machine::Distance::SameCcx) return cpu;
-  }
-  throw std::invalid_argument("the Shinjuku validation needs two cores in CPU 0's socket");
-}
-
-struct Samples {
-  std::vector<Cycles> start, end;  // sender: start of the send, its return
+// One send's times, from the trace.
+struct Send {
+  Cycles start = 0, end = 0, write = 0, delivered = 0, entered = 0, returned = 0, exits = 0;
+  bool ended = false, written = false, got = false, in = false, out = false;
 };
 
-ValidationRow run_row(const machine::MachineConfig& base, const PublishedRow& published,
-                      const VmExitPenalties& p, int reps) {
-  machine::MachineConfig config = base;
-  if (published.receiver_exit) config.apic.costs.entry += p.receiver;
-  Cycles before = 0, after = 0;
-  if (published.sender_exit) {
-    before =
-        static_cast<Cycles>(std::llround(static_cast<double>(p.sender) * p.sender_before_send));
-    after = p.sender - before;
-  }
-
-  smp::Simulation sim(config);
-  const int receiver = receiver_of(sim.topology());
-  const machine::ApicCosts& c = config.apic.costs;
-  const Cycles gap =
-      kGap + 2 * (c.delivery[static_cast<int>(sim.topology().distance(0, receiver))] + c.entry +
-                  c.eoi + c.exit);
-  sim.add_vector_handler(kVector, smp::VectorHandler{"shinjuku_empty", 0, false});
-  auto samples = std::make_shared<Samples>();
-  sim.set_program(0, [=](smp::Cpu& cpu) {
-    cpu.compute(kWarmup);
-    for (int i = 0; i < reps; ++i) {
-      samples->start.push_back(cpu.now());
-      if (published.sender_exit) {
-        // The guest's ICR write traps: the VM exit runs with interrupts held
-        // off, the hypervisor does the real write, then re-enters the guest.
-        cpu.irq_disable();
-        cpu.compute(before);
-        cpu.send_ipi(receiver, kVector);
-        cpu.compute(after);
-        cpu.irq_enable();
-      } else {
-        cpu.send_ipi(receiver, kVector);
-      }
-      samples->end.push_back(cpu.now());
-      cpu.compute(gap);
-    }
-  });
-  // Shinjuku's receivers are busy workers, interrupted mid-computation.
-  const Cycles busy = kWarmup + static_cast<Cycles>(reps + 1) * (gap + p.sender + 10000);
-  sim.set_program(receiver, [busy](smp::Cpu& cpu) { cpu.compute(busy); });
-  const smp::Outcome outcome = sim.run();
-  if (!outcome.completed || samples->start.size() != static_cast<std::size_t>(reps))
-    throw std::runtime_error("the Shinjuku validation run did not complete");
-
-  // Receiver side from the trace: delivery, entry record, exit record (+ exit cost).
-  std::vector<Cycles> delivered, entered, returned;
-  for (const trace::Record& r : sim.trace().records) {
-    if (r.cpu != receiver) continue;
-    trace::IpiDeliver deliver;
-    trace::IrqEntry entry;
-    trace::IrqExit exit;
-    if (trace::as(r, deliver) && deliver.vector == kVector) delivered.push_back(r.time);
-    if (trace::as(r, entry) && entry.vector == kVector) entered.push_back(r.time);
-    if (trace::as(r, exit) && exit.vector == kVector)
-      returned.push_back(r.time + config.apic.costs.exit);
-  }
-  if (delivered.size() != samples->start.size() || entered.size() != samples->start.size() ||
-      returned.size() != samples->start.size())
-    throw std::runtime_error("the Shinjuku validation run lost an interrupt");
-
-  Cycles sender = 0, receiver_cost = 0, total = 0, delivery = 0;
-  for (std::size_t i = 0; i < samples->start.size(); ++i) {
-    sender += samples->end[i] - samples->start[i];
-    receiver_cost += returned[i] - entered[i];
-    total += returned[i] - samples->start[i];
-    delivery += delivered[i] - samples->start[i];
-  }
-  const auto n = static_cast<Cycles>(reps);
-  ValidationRow row;
-  row.published = published;
-  row.sender = (sender + n / 2) / n;
-  row.receiver = (receiver_cost + n / 2) / n;
-  row.total = (total + n / 2) / n;
-  row.delivered = (delivery + n / 2) / n;
-  row.send_at = before;
-  row.overlap = row.sender + row.receiver > row.total ? row.sender + row.receiver - row.total : 0;
-  return row;
+// A record a CPU program's next op writes when it starts.
+bool program_op(trace::Kind k) {
+  const auto v = static_cast<std::uint16_t>(k);
+  return k == trace::Kind::ProgramEnd || k == trace::Kind::Mark ||
+         (v >= static_cast<std::uint16_t>(trace::Kind::Compute) &&
+          v <= static_cast<std::uint16_t>(trace::Kind::PrivateBusy));
 }
 
 }  // namespace
 
 // Shinjuku, NSDI '19, Table 1 (2x Xeon E5-2658 @ 2.3 GHz, cycles), as quoted
-// in /work/shared/CALIBRATION.md "A composite to validate against".
+// in /work/shared/CALIBRATION.md "A composite to validate against", each
+// with the preset of its VM-exit configuration.
 const std::array<PublishedRow, 4>& shinjuku_table1() {
   static const std::array<PublishedRow, 4> rows{{
-      {"IPI, no VM exits", false, false, 298, 1212, 1993},
-      {"IPI, receiver-only exit", false, true, 298, 2662, 3433},
-      {"IPI, sender-only exit", true, false, 2081, 1212, 2768},
-      {"IPI, exits on both sides", true, true, 2081, 2662, 4219},
+      {"IPI, no VM exits", "default.toml", 298, 1212, 1993},
+      {"IPI, receiver-only exit", "kvm-e5-2658-receiver-exit.toml", 298, 2662, 3433},
+      {"IPI, sender-only exit", "kvm-e5-2658-sender-exit.toml", 2081, 1212, 2768},
+      {"IPI, exits on both sides", "kvm-e5-2658-both-exits.toml", 2081, 2662, 4219},
   }};
   return rows;
 }
 
-std::vector<ValidationRow> validate_shinjuku(const machine::MachineConfig& machine,
-                                             const VmExitPenalties& penalties, int reps) {
-  if (reps < 1) throw std::invalid_argument("reps must be at least 1");
-  if (penalties.sender_before_send < 0.0 || penalties.sender_before_send > 1.0)
-    throw std::invalid_argument("sender_before_send must be in [0, 1]");
-  std::vector<ValidationRow> rows;
-  for (const PublishedRow& published : shinjuku_table1())
-    rows.push_back(run_row(machine, published, penalties, reps));
-  return rows;
+// The sender's send is RawIpi -> its next workload record (the following
+// op); the receiver's handler is IrqEntry -> IrqExit plus the exit cost.
+ValidationRow measure_shinjuku(const PublishedRow& published, const machine::MachineConfig& machine,
+                               const std::filesystem::path& scenario_file) {
+  const scenario::Scenario s = scenario::load_scenario(scenario_file);
+  smp::Simulation sim(machine);
+  scenario::bind(s, sim);
+  const smp::Outcome outcome = sim.run();
+  if (!outcome.completed)
+    throw std::runtime_error(
+        fmt::format("{} on {}: the run did not complete", scenario_file.string(), machine.source));
+  std::vector<Send> sends;
+  int sender = -1, receiver = -1;
+  std::uint32_t vector = 0;
+  const auto open_send = [&]() -> Send* { return sends.empty() ? nullptr : &sends.back(); };
+  for (const trace::Record& r : sim.trace().records) {
+    trace::RawIpi raw;
+    if (trace::as(r, raw)) {
+      if (sender < 0) {
+        sender = r.cpu;
+        receiver = static_cast<int>(raw.target);
+        vector = raw.vector;
+      }
+      if (r.cpu == sender) sends.push_back(Send{.start = r.time});
+      continue;
+    }
+    Send* x = open_send();
+    if (x == nullptr) continue;
+    if (r.cpu == sender) {
+      trace::VmExit exit;
+      if (trace::as(r, exit) && !x->ended) x->exits += exit.cycles;
+      if (r.kind == trace::Kind::IcrWrite && !x->written) {
+        x->write = r.time;
+        x->written = true;
+      }
+      if (program_op(r.kind) && !x->ended) {
+        x->end = r.time;
+        x->ended = true;
+      }
+    } else if (r.cpu == receiver) {
+      trace::IpiDeliver deliver;
+      trace::IrqEntry entry;
+      trace::IrqExit irq_exit;
+      trace::VmExit exit;
+      if (trace::as(r, exit)) x->exits += exit.cycles;
+      if (trace::as(r, deliver) && deliver.vector == vector && !x->got) {
+        x->delivered = r.time;
+        x->got = true;
+      }
+      if (trace::as(r, entry) && entry.vector == vector && !x->in) {
+        x->entered = r.time;
+        x->in = true;
+      }
+      if (trace::as(r, irq_exit) && irq_exit.vector == vector && !x->out) {
+        x->returned = r.time + machine.apic.costs.exit;
+        x->out = true;
+      }
+    }
+  }
+  if (sends.empty())
+    throw std::invalid_argument(
+        fmt::format("{} sends no raw IPI (`op = \"ipi\"`)", scenario_file.string()));
+  Cycles sender_sum = 0, receiver_sum = 0, total = 0, delivery = 0, write = 0, exits = 0;
+  for (const Send& x : sends) {
+    if (!x.ended || !x.written || !x.got || !x.in || !x.out)
+      throw std::runtime_error(fmt::format("{} on {}: a send lost its interrupt or its end",
+                                           scenario_file.string(), machine.source));
+    sender_sum += x.end - x.start;
+    receiver_sum += x.returned - x.entered;
+    total += x.returned - x.start;
+    delivery += x.delivered - x.start;
+    write += x.write - x.start;
+    exits += x.exits;
+  }
+  const auto n = static_cast<Cycles>(sends.size());
+  const auto mean = [n](Cycles sum) { return (sum + n / 2) / n; };
+  ValidationRow row;
+  row.published = published;
+  row.sender = mean(sender_sum);
+  row.receiver = mean(receiver_sum);
+  row.total = mean(total);
+  row.delivered = mean(delivery);
+  row.send_at = mean(write);
+  row.vm_exits = mean(exits);
+  row.overlap = row.sender + row.receiver > row.total ? row.sender + row.receiver - row.total : 0;
+  return row;
 }
 
 double error_percent(Cycles model, Cycles published) {

@@ -1,11 +1,11 @@
 // Contract: model studies run on the simulator, as pure functions of a machine
 // config and their parameters (each builds and runs its own Simulations on the
 // calling thread; same inputs, same numbers). Two studies:
-// - validate_shinjuku(): the composite of Shinjuku (NSDI '19) Table 1, a raw
-//   fixed IPI with an empty handler between two cores of one socket, in the
-//   four VM-exit configurations, predicted from the machine's primitives plus
-//   the VM-exit penalties (CALIBRATION.md P9) given as validation-only
-//   overrides; nothing is fitted to the table (docs/validation.md).
+// - measure_shinjuku(): one row of Shinjuku (NSDI '19) Table 1, a raw fixed
+//   IPI with an empty handler between two cores of one socket, run from a
+//   scenario file on the preset of the row's VM-exit configuration (every
+//   cost lives in the preset; nothing is fitted to the table,
+//   docs/validation.md).
 // - fanout_sweep(): SYNC smp_xcall_mask from CPU 0 to CPUs 1..n, latency on
 //   the caller, for a machine re-addressed in one IPI sending mode
 //   (docs/scaling.md).
@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,41 +28,36 @@ using machine::Cycles;
 
 // ---- Shinjuku Table 1 -------------------------------------------------------
 
-// One published row (2x Xeon E5-2658 @ 2.3 GHz, cycles; CALIBRATION.md).
+// One published row (2x Xeon E5-2658 @ 2.3 GHz, cycles; CALIBRATION.md),
+// and the machine preset that models its configuration
+// (configs/machines/, relative to the presets folder).
 struct PublishedRow {
   std::string_view mechanism;
-  bool sender_exit = false;
-  bool receiver_exit = false;
+  std::string_view preset;
   Cycles sender = 0, receiver = 0, total = 0;
 };
 const std::array<PublishedRow, 4>& shinjuku_table1();
 
-// The VM-exit penalties, entered as primitives (CALIBRATION.md P9), and where
-// the sender's exit sits around its real ICR write: the hypervisor takes the
-// exit, emulates the write (the message leaves then) and re-enters the guest.
-// P9 gives only the sum; sender_before_send is the share before the write.
-struct VmExitPenalties {
-  Cycles sender = 1780;             // P9 sender
-  Cycles receiver = 1450;           // P9 receiver: added to the interrupt entry cost
-  double sender_before_send = 0.5;  // assumed: exit and re-entry halves alike
-};
-
 struct ValidationRow {
   PublishedRow published;
-  // Modelled, in cycles: the sender's cost (start of the send to its return),
-  // the receiver's (interrupt acknowledged to handler return, exit included)
-  // and the one-way total (start of the send to the receiver's return).
+  // Modelled, in cycles, from the run's trace: the sender's cost (start of
+  // the send to its return), the receiver's (interrupt acknowledged to
+  // handler return, exits included) and the one-way total (start of the
+  // send to the receiver's return).
   Cycles sender = 0, receiver = 0, total = 0;
-  Cycles send_at = 0;    // start of the send -> the real ICR write
+  Cycles send_at = 0;    // start of the send -> the (real or emulated) ICR write
   Cycles delivered = 0;  // start of the send -> IRR set at the receiver
   Cycles overlap = 0;    // sender + receiver - total, when positive
+  Cycles vm_exits = 0;   // guest-visible exit cycles per send, both sides
 };
 
-// Sender CPU 0, receiver: the first CPU of CPU 0's socket on another core.
-// Each row runs `reps` spaced sends and reports the mean (the model is
-// deterministic, so the mean equals every sample unless caches change).
-std::vector<ValidationRow> validate_shinjuku(const machine::MachineConfig& machine,
-                                             const VmExitPenalties& penalties = {}, int reps = 8);
+// Runs `scenario` (a raw fixed IPI between two CPUs, spaced sends: see
+// configs/scenarios/validation/shinjuku-table1.toml) on `machine` and
+// measures one row from the trace, as the mean over the sends. Throws
+// std::invalid_argument if the scenario sends no raw IPI, std::runtime_error
+// if the run does not complete or loses an interrupt.
+ValidationRow measure_shinjuku(const PublishedRow& published, const machine::MachineConfig& machine,
+                               const std::filesystem::path& scenario);
 
 double error_percent(Cycles model, Cycles published);
 

@@ -28,7 +28,7 @@
 
 namespace xcallsim::trace {
 
-inline constexpr std::uint16_t kFormatVersion = 3;        // what the Writer writes
+inline constexpr std::uint16_t kFormatVersion = 4;        // what the Writer writes
 inline constexpr std::uint16_t kOldestFormatVersion = 1;  // oldest the Reader reads
 inline constexpr std::size_t kFixedHeaderSize = 40;       // before the strings
 // Wire kinds at or above this value are stream-control records, never trace::Kind.

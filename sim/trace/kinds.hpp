@@ -68,7 +68,22 @@ enum class Kind : uint16_t {
   IdleUntil = 35,     // program halted until a deadline
   PrivateBusy = 36,   // program asked if one of its private csd slots is locked
   XcallArgs = 37,     // right after its XcallIssue: what the issue cannot carry
+  // Virtualized machines (format version 4).
+  VmExit = 38,    // a vCPU left the guest: why, for how long (guest-visible cycles)
+  VcpuWake = 39,  // a halted vCPU was woken for an interrupt: wake-up + VM entry
 };
+
+// Why a vCPU exited (VmExit records; wire values, never renumbered).
+enum class VmExitReason : uint32_t {
+  IcrWrite = 1,           // a trapped ICR write (x2APIC MSR / xAPIC MMIO), emulated by KVM
+  IcrFastpath = 2,        // the same through KVM's x2APIC single-target fastpath
+  Hypercall = 3,          // KVM_HC_SEND_IPI (PV send-IPI)
+  AvicIncompleteIpi = 4,  // AVIC could not deliver (a target not running)
+  ExternalInterrupt = 5,  // receiver without posted interrupts: the IPI forced an exit
+  Eoi = 6,                // receiver without virtual-interrupt delivery: the EOI write
+  Hlt = 7,                // the vCPU halted in KVM (costs the guest nothing by itself)
+};
+inline constexpr uint32_t kMaxVmExitReason = 7;
 
 // Which xcall entry point issued a call (mirrors xcall::Api, 1-based).
 enum class Api : uint32_t {
@@ -96,7 +111,8 @@ enum class SendHow : uint32_t {
   ClusterMulticast = 4,
   PerCpuLoop = 5,
   LogicalFlat = 6,
-  Nothing = 7,  // nothing to send (empty mask, single online CPU)
+  Nothing = 7,      // nothing to send (empty mask, single online CPU)
+  PvHypercall = 8,  // KVM_HC_SEND_IPI hypercalls (a KVM guest with PV send-IPI)
 };
 
 // A csd's type: bits 0x30 of a flags word (CSD_TYPE_*, SEMANTICS 2.1.2).

@@ -94,7 +94,8 @@ void Reader::State::read_header() {
   version = wire::get16(h + 8);
   if (version < kOldestFormatVersion || version > kFormatVersion)
     fail(Code::BadVersion, 8, "unknown format version " + std::to_string(version),
-         "this xcallsim reads versions 1 to 3; use the xcallsim that wrote it");
+         fmt::format("this xcallsim reads versions {} to {}; use the xcallsim that wrote it",
+                     kOldestFormatVersion, kFormatVersion));
   if (got < sizeof h) fail(Code::Truncated, got, "file ends inside the header", "re-record it");
   wire::crc_fixed_header(crc, h);
   const std::uint16_t size = wire::get16(h + 10);
@@ -102,7 +103,9 @@ void Reader::State::read_header() {
     fail(Code::BadHeader, 10, "header size " + std::to_string(size) + " is invalid",
          "header size is >= 46 and a multiple of 8");
   if (wire::get16(h + 12) != 32)
-    fail(Code::BadHeader, 12, "record size is not 32", "records are 32 bytes in versions 1 to 3");
+    fail(Code::BadHeader, 12, "record size is not 32",
+         fmt::format("records are 32 bytes in versions {} to {}", kOldestFormatVersion,
+                     kFormatVersion));
   const std::uint16_t source = wire::get16(h + 14);
   if (source < 1 || source > 4)
     fail(Code::BadHeader, 14, "unknown source " + std::to_string(source), "source is 1..4");

@@ -81,6 +81,10 @@ std::string_view to_string(Kind kind) {
       return "PrivateBusy";
     case Kind::XcallArgs:
       return "XcallArgs";
+    case Kind::VmExit:
+      return "VmExit";
+    case Kind::VcpuWake:
+      return "VcpuWake";
   }
   return "Unknown";
 }
@@ -131,6 +135,26 @@ std::string_view csd_type_name(std::uint32_t flags) {
   return "ASYNC";
 }
 
+std::string_view to_string(VmExitReason reason) {
+  switch (reason) {
+    case VmExitReason::IcrWrite:
+      return "icr-write";
+    case VmExitReason::IcrFastpath:
+      return "icr-fastpath";
+    case VmExitReason::Hypercall:
+      return "pv-send-ipi";
+    case VmExitReason::AvicIncompleteIpi:
+      return "avic-incomplete-ipi";
+    case VmExitReason::ExternalInterrupt:
+      return "external-interrupt";
+    case VmExitReason::Eoi:
+      return "eoi";
+    case VmExitReason::Hlt:
+      return "hlt";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(SendHow how) {
   switch (how) {
     case SendHow::Unicast:
@@ -147,6 +171,8 @@ std::string_view to_string(SendHow how) {
       return "logical-flat";
     case SendHow::Nothing:
       return "nothing";
+    case SendHow::PvHypercall:
+      return "pv-hypercall";
     case SendHow::Unknown:
       break;
   }
@@ -250,6 +276,12 @@ struct Fields {
                        x.messages, x.while_busy);
   }
   std::string operator()(const IcrBusyWait& x) const { return fmt::format(" cycles={}", x.cycles); }
+  std::string operator()(const VmExit& x) const {
+    return fmt::format(" reason={} cycles={} targets={}", to_string(x.reason), x.cycles, x.targets);
+  }
+  std::string operator()(const VcpuWake& x) const {
+    return fmt::format(" cycles={} polled={}", x.cycles, x.polled ? 1 : 0);
+  }
   std::string operator()(const WorkloadInfo& x) const {
     return fmt::format(
         " poll_idle={} csd_lock_wait_debug={} stop_when_stuck={} slots={} "

@@ -21,6 +21,7 @@ std::string_view to_string(Api api);
 // The CSD type of a flags word (bits 0x30): "ASYNC", "SYNC", "IRQ_WORK", "TTWU".
 std::string_view csd_type_name(std::uint32_t flags);
 std::string_view to_string(SendHow how);
+std::string_view to_string(VmExitReason reason);
 
 // An in-memory trace: records in (time, emission) order plus the mask table.
 struct Trace {

@@ -65,6 +65,8 @@ constexpr decltype(auto) visit(const Record& r, F&& f) {
     XCALLSIM_TRACE_VISIT(IdleUntil)
     XCALLSIM_TRACE_VISIT(PrivateBusy)
     XCALLSIM_TRACE_VISIT(XcallArgs)
+    XCALLSIM_TRACE_VISIT(VmExit)
+    XCALLSIM_TRACE_VISIT(VcpuWake)
 #undef XCALLSIM_TRACE_VISIT
   }
   return f(r);

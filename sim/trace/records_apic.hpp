@@ -1,5 +1,5 @@
 // The typed records of IPIs, interrupts and the APIC (kinds 4, 6-9, 13, 14,
-// 22, 23). Included by records.hpp only; its Contract holds here.
+// 22, 23, 38, 39). Included by records.hpp only; its Contract holds here.
 #pragma once
 
 #include "sim/trace/record_value.hpp"
@@ -123,6 +123,50 @@ struct Typed<Kind::IcrBusyWait> {
   }
 };
 
+// A vCPU left the guest (virtualized machines).
+template <>
+struct Typed<Kind::VmExit> {
+  static constexpr Kind kind = Kind::VmExit;
+  uint64_t time = 0;  // the exit starts
+  uint16_t cpu = 0;
+  uint32_t call = 0;
+  VmExitReason reason{};  // a
+  uint32_t cycles = 0;    // b: guest-visible length, saturated
+  uint32_t targets = 0;   // c: vCPUs KVM delivered to inside the exit
+
+  constexpr Record to_record() const {
+    return Record(time, kind, cpu, call, static_cast<uint32_t>(reason), cycles, targets, 0);
+  }
+  static constexpr Typed from(const Record& r) {
+    return {.time = r.time,
+            .cpu = r.cpu,
+            .call = r.call,
+            .reason = static_cast<VmExitReason>(r.a_),
+            .cycles = r.b_,
+            .targets = r.c_};
+  }
+};
+
+// A halted vCPU was woken for an interrupt; it runs again at time + cycles.
+template <>
+struct Typed<Kind::VcpuWake> {
+  static constexpr Kind kind = Kind::VcpuWake;
+  uint64_t time = 0;  // the interrupt reached the halted vCPU
+  uint16_t cpu = 0;
+  uint32_t call = 0;
+  uint32_t cycles = 0;  // a: wake-up + VM entry, saturated
+  bool polled = false;  // b: still inside KVM's halt-polling window (no sleep)
+
+  constexpr Record to_record() const {
+    return Record(time, kind, cpu, call, cycles, polled ? 1 : 0, 0, 0);
+  }
+  static constexpr Typed from(const Record& r) {
+    return {.time = r.time, .cpu = r.cpu, .call = r.call, .cycles = r.a_, .polled = r.b_ != 0};
+  }
+};
+
+using VmExit = Typed<Kind::VmExit>;
+using VcpuWake = Typed<Kind::VcpuWake>;
 using IpiSend = Typed<Kind::IpiSend>;
 using IpiDeliver = Typed<Kind::IpiDeliver>;
 using IrrCoalesced = Typed<Kind::IrrCoalesced>;

@@ -75,6 +75,7 @@ XCALLSIM_SAME_VALUE(xcall::x86::SendHow::ClusterMulticast, SendHow::ClusterMulti
 XCALLSIM_SAME_VALUE(xcall::x86::SendHow::PerCpuLoop, SendHow::PerCpuLoop);
 XCALLSIM_SAME_VALUE(xcall::x86::SendHow::LogicalFlat, SendHow::LogicalFlat);
 XCALLSIM_SAME_VALUE(xcall::x86::SendHow::Nothing, SendHow::Nothing);
+XCALLSIM_SAME_VALUE(xcall::x86::SendHow::PvHypercall, SendHow::PvHypercall);
 XCALLSIM_SAME_VALUE(xcall::Warning::IrqsDisabled, WarningCode::IrqsDisabled);
 XCALLSIM_SAME_VALUE(xcall::Warning::IrqsDisabledLockdep, WarningCode::IrqsDisabledLockdep);
 XCALLSIM_SAME_VALUE(xcall::Warning::NotInTask, WarningCode::NotInTask);

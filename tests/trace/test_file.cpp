@@ -68,7 +68,7 @@ TEST_CASE("the header layout matches docs/trace-format.md", "[unit]") {
   const auto bytes = trace::encode_trace(test::sample_trace(), sample_header());
   const auto u8 = [&](std::size_t i) { return static_cast<unsigned>(bytes.at(i)); };
   CHECK(std::memcmp(bytes.data(), "XCSTRACE", 8) == 0);
-  CHECK((u8(8) | u8(9) << 8) == 3);  // version
+  CHECK((u8(8) | u8(9) << 8) == 4);  // version
   const unsigned header_size = u8(10) | u8(11) << 8;
   CHECK(header_size % 8 == 0);
   CHECK((u8(12) | u8(13) << 8) == 32);  // record size

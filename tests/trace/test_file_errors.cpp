@@ -88,9 +88,9 @@ TEST_CASE("wrong magic is rejected at byte 0", "[unit]") {
   CHECK(f.message.find("; fix: ") != std::string::npos);
 }
 
-TEST_CASE("an unknown version (not 1 to 3) is rejected at byte 8", "[unit]") {
+TEST_CASE("an unknown version (not 1 to 4) is rejected at byte 8", "[unit]") {
   auto b = valid_bytes();
-  put(b, 8, 4, 2);
+  put(b, 8, 5, 2);
   Failure f = read_failure(b);
   CHECK(f.code == Code::BadVersion);
   CHECK(f.offset == 8);

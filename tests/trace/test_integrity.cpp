@@ -115,7 +115,7 @@ TEST_CASE("END record: the last 32 bytes carry count, CRC-32 and status", "[unit
   const std::size_t header = u16(b, 10);
   REQUIRE(header == 56);                 // 40 + "seed", "m", "s" with their lengths, padded
   REQUIRE(b.size() == header + 6 * 32);  // 3 events, 1 name chunk, 1 mask word, END
-  CHECK(u16(b, 8) == 3);                 // version
+  CHECK(u16(b, 8) == 4);                 // version
   CHECK(u32(b, 20) == 0);                // flags: complete
   const std::size_t end = b.size() - 32;
   CHECK(u32(b, end) == 0);  // time
@@ -147,7 +147,7 @@ TEST_CASE("END record: the streaming Reader absorbs it and reports the status", 
   CHECK(events == 3);
   CHECK(reader.end_status() == EndStatus::TimeLimit);
   CHECK_FALSE(reader.next(r));  // stays at the end
-  CHECK(reader.version() == 3);
+  CHECK(reader.version() == 4);
   CHECK(reader.warnings().empty());
 }
 
@@ -441,11 +441,11 @@ TEST_CASE("Version 1 traces: the version 1 rules still hold", "[unit]") {
   Bytes cut = v1_bytes(0, {trace::Mark{.time = 1}.to_record()});
   cut.pop_back();
   CHECK(read_failure(cut).code == Code::Truncated);
-  Bytes v4 = v1_bytes(0, {});
-  put(v4, 8, 4, 2);
-  f = read_failure(v4);
+  Bytes v5 = v1_bytes(0, {});
+  put(v5, 8, 5, 2);
+  f = read_failure(v5);
   CHECK(f.code == Code::BadVersion);
-  CHECK(f.message.find("versions 1 to 3") != std::string::npos);
+  CHECK(f.message.find("versions 1 to 4") != std::string::npos);
 }
 
 TEST_CASE("Header: profile and names are validated on write", "[unit]") {

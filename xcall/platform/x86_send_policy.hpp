@@ -46,19 +46,30 @@ enum class SendHow : uint8_t {
   ClusterMulticast = 4,
   PerCpuLoop = 5,
   LogicalFlat = 6,
-  Nothing = 7,  // nothing to send (empty mask, single online CPU)
+  Nothing = 7,      // nothing to send (empty mask, single online CPU)
+  PvHypercall = 8,  // KVM_HC_SEND_IPI: one hypercall per bitmap window (a KVM guest)
 };
 
 struct SendPolicy {
   ApicMode mode = ApicMode::XApic;
   DestMode dest_mode = DestMode::Physical;
   bool use_shorthand = true;  // the apic_use_ipi_shorthand static key (SEM-37)
+  // A KVM guest that found KVM_FEATURE_PV_SEND_IPI: kvm_setup_pv_ipi()
+  // replaces apic->send_IPI_mask (and _allbutself) with the hypercall; the
+  // shorthands and x2APIC/physflat's own send_IPI stay native.
+  bool pv_send_ipi = false;
+  int pv_bitmap_bits = 128;  // KVM_IPI_CLUSTER_SIZE = 2 * BITS_PER_LONG
 };
 
 struct IcrWrite {
   uint32_t lo = 0;             // ICR low dword (xAPIC: the write that sends) / low half of the MSR
   uint32_t hi = 0;             // xAPIC: ICR2 = dest << 24; x2APIC: the destination (high half)
   bool wait_icr_idle = false;  // xAPIC: wait for delivery status idle first (SEM-40/41)
+  // Not an ICR write but the KVM_HC_SEND_IPI hypercall that replaces them:
+  // lo = the ICR value (fixed | vector), hi = the lowest APIC id, and bit i
+  // of `bitmap` (bitmap[0] bits 0-63, bitmap[1] 64-127) names APIC id hi + i.
+  bool hypercall = false;
+  uint64_t bitmap[2] = {0, 0};
 };
 
 // __prepare_ICR(shortcut, vector, dest_mode) (SEM-39).
@@ -107,6 +118,58 @@ constexpr int send_per_cluster(ApicMode mode, cpumask<N> todo, uint8_t vector, c
   return writes;
 }
 
+// A 128-bit bitmap as two words: set bit `i`, shift left by `n` (< 128).
+constexpr void set_bit128(uint64_t (&b)[2], uint32_t i) {
+  b[i / 64] |= uint64_t{1} << (i % 64);
+}
+constexpr void shift_left128(uint64_t (&b)[2], uint32_t n) {
+  if (n >= 64) {
+    b[1] = b[0] << (n - 64);
+    b[0] = 0;
+  } else if (n > 0) {
+    b[1] = (b[1] << n) | (b[0] >> (64 - n));
+    b[0] <<= n;
+  }
+}
+
+// The guest's kvm_send_ipi_mask (arch/x86/kernel/kvm.c __send_ipi_mask): walk
+// the mask in CPU order gathering APIC ids into a window of `bits` ids from
+// the lowest seen; an id that does not fit (even by moving the base down)
+// sends the window as one hypercall and starts the next.
+template <int N, class Ids, class Sink>
+constexpr int send_pv_mask(const SendPolicy& p, const cpumask<N>& mask, uint8_t vector,
+                           const Ids& ids, Sink&& write) {
+  const auto bits = static_cast<uint32_t>(p.pv_bitmap_bits);
+  const uint32_t icr = prepare_icr(0, vector, APIC_DEST_PHYSICAL);
+  IcrWrite window{icr, 0, false, true, {0, 0}};
+  uint32_t top = 0;
+  bool open = false;
+  int hypercalls = 0;
+  mask.for_each([&](int cpu) {
+    const uint32_t id = ids.apic_id(cpu);
+    if (!open) {
+      window.hi = top = id;
+      open = true;
+    } else if (id < window.hi && top - id < bits) {
+      shift_left128(window.bitmap, window.hi - id);
+      window.hi = id;
+    } else if (id > window.hi && id < window.hi + bits) {
+      top = id > top ? id : top;
+    } else {
+      write(window);
+      ++hypercalls;
+      window = IcrWrite{icr, id, false, true, {0, 0}};
+      top = id;
+    }
+    set_bit128(window.bitmap, id - window.hi);
+  });
+  if (open) {
+    write(window);
+    ++hypercalls;
+  }
+  return hypercalls;
+}
+
 }  // namespace detail
 
 // apic->send_IPI_mask(mask, vector): self included if in the mask.
@@ -114,6 +177,10 @@ template <int N, class Ids, class Sink>
 constexpr SendHow send_ipi_mask(const SendPolicy& p, const cpumask<N>& mask, uint8_t vector,
                                 const Ids& ids, Sink&& write) {
   if (mask.empty()) return SendHow::Nothing;
+  if (p.pv_send_ipi) {
+    detail::send_pv_mask(p, mask, vector, ids, write);
+    return SendHow::PvHypercall;
+  }
   switch (p.dest_mode) {
     case DestMode::Physical:
       // default_send_IPI_mask_sequence_phys / x2apic_phys: one write per CPU (SEM-41/44).
@@ -137,9 +204,18 @@ constexpr SendHow send_ipi_mask(const SendPolicy& p, const cpumask<N>& mask, uin
 }
 
 // apic->send_IPI(cpu, vector): native_send_call_func_single_ipi (SEM-35).
+// Every native driver sends to one CPU as to a one-CPU mask; under PV
+// send-IPI only the xAPIC flat driver's send_IPI (default_send_IPI_single,
+// which calls apic->send_IPI_mask) becomes a hypercall: x2APIC and physflat
+// keep their direct ICR write.
 template <int N, class Ids, class Sink>
 constexpr SendHow send_ipi_single(const SendPolicy& p, int cpu, uint8_t vector, const Ids& ids,
                                   Sink&& write) {
+  if (p.pv_send_ipi && p.dest_mode != DestMode::LogicalFlat) {
+    SendPolicy native = p;
+    native.pv_send_ipi = false;
+    return send_ipi_mask(native, cpumask<N>::of(cpu), vector, ids, write);
+  }
   return send_ipi_mask(p, cpumask<N>::of(cpu), vector, ids, write);
 }
 
