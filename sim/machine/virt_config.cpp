@@ -99,10 +99,14 @@ VirtConfig read_virtualization(config::Table table) {
               "no ICR write is virtualized without `ipiv` or `avic` (a passed-through APIC "
               "costs `apic.cost.icr_write`)",
               "remove it, or set `ipiv = true` (Intel) / `avic = true` (AMD)");
-  c.icr_exit = cost_if(cost, "icr_exit", exits, "ICR writes never exit", kPassFix);
+  c.icr_exit = cost_if(cost, "icr_exit", exits && !v.avic,
+                       v.avic ? "with AVIC a write that cannot be delivered exits as "
+                                "AVIC_INCOMPLETE_IPI (`avic_incomplete_exit`)"
+                              : "ICR writes never exit",
+                       v.avic ? "remove it; the AVIC exit is `avic_incomplete_exit`" : kPassFix);
   c.icr_exit_write_at =
       cost_if(cost, "icr_exit_write_at", exits, "ICR writes never exit", kPassFix);
-  if (exits && c.icr_exit_write_at > c.icr_exit)
+  if (exits && !v.avic && c.icr_exit_write_at > c.icr_exit)
     cost.fail("icr_exit_write_at", "`icr_exit_write_at` lies past the end of `icr_exit`",
               "give a point inside the exit (at most `icr_exit`)");
   c.per_target = cost_if(cost, "per_target", exits, "ICR writes never exit", kPassFix);

@@ -200,6 +200,20 @@ struct Exporter {
         depth[r.cpu] = 0;
         counter(r.cpu, r.time);
         break;
+      case Kind::VmExit: {  // a virtualized machine's exits: where the guest's time went
+        const auto x = trace::VmExit::from(r);
+        if (x.cycles == 0) break;  // a HLT: the idle gap shows it
+        slice(r.cpu, r.time, r.time + x.cycles,
+              fmt::format("VM exit: {}", trace::to_string(x.reason)), "vm",
+              {{"call", r.call}, {"targets", x.targets}});
+        break;
+      }
+      case Kind::VcpuWake: {
+        const auto x = trace::VcpuWake::from(r);
+        slice(r.cpu, r.time, r.time + x.cycles, x.polled ? "vCPU wake (halt-poll)" : "vCPU wake",
+              "vm", {{"cycles", x.cycles}});
+        break;
+      }
       default:
         break;
     }

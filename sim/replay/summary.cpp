@@ -181,6 +181,24 @@ void SummaryBuilder::record(const trace::Record& r) {
     case Kind::IrrCoalesced:
       ++out.irr_coalesced;
       break;
+    case Kind::VmExit: {
+      const auto exit = trace::VmExit::from(r);
+      const auto reason = static_cast<std::uint32_t>(exit.reason);
+      ++out.virt.exits[reason];
+      out.virt.exit_cycles[reason] += exit.cycles;
+      if (r.call != 0) {
+        ++out.virt.call_exits;
+        out.virt.call_exit_cycles += exit.cycles;
+      }
+      break;
+    }
+    case Kind::VcpuWake: {
+      const auto wake = trace::VcpuWake::from(r);
+      ++out.virt.wakes;
+      out.virt.polled_wakes += wake.polled;
+      out.virt.wake_cycles += wake.cycles;
+      break;
+    }
     case Kind::IpiDeliver:
       ++out.ipis_delivered;
       break;
@@ -264,6 +282,33 @@ std::string row_label(const CallRow& row) {
                      flags_name(row.flags));
 }
 
+namespace {
+
+// "VM exits: ..." and "vCPU wake-ups: ..." lines (virtualized machines only).
+template <class Ns>
+std::string format_virtualization(const Virtualization& v, const Ns& ns) {
+  std::string out = "VM exits:";
+  std::uint64_t cycles = 0;
+  for (const auto& [reason, count] : v.exits) {
+    const std::uint64_t c = v.exit_cycles.at(reason);
+    cycles += c;
+    fmt::format_to(std::back_inserter(out), " {} {}", trace::to_string(trace::VmExitReason{reason}),
+                   count);
+    if (c != 0) fmt::format_to(std::back_inserter(out), " ({} cycles)", c);
+    out += ';';
+  }
+  if (v.exits.empty()) out += " none;";
+  fmt::format_to(std::back_inserter(out),
+                 " {} guest-visible cycles ({:.1f} us) in all, {} exits ({} cycles) inside calls\n",
+                 cycles, ns(cycles) / 1000.0, v.call_exits, v.call_exit_cycles);
+  fmt::format_to(std::back_inserter(out),
+                 "vCPU wake-ups: {} ({} inside the halt-polling window), {} cycles ({:.1f} us)\n",
+                 v.wakes, v.polled_wakes, v.wake_cycles, ns(v.wake_cycles) / 1000.0);
+  return out;
+}
+
+}  // namespace
+
 std::string format_summary(const Summary& s, const trace::Trace& trace,
                            const SummaryHeader& header) {
   const double ghz = trace.ghz > 0 ? trace.ghz : 1.0;
@@ -306,6 +351,7 @@ std::string format_summary(const Summary& s, const trace::Trace& trace,
                  "{} cycles ({:.1f} us)\nwarnings: {}\n",
                  s.ipis_delivered, s.irqs_handled, s.irr_coalesced, s.handler_cycles,
                  ns(s.handler_cycles) / 1000.0, s.warnings);
+  if (s.virt.any()) out += format_virtualization(s.virt, ns);
   for (const WarningRow& w : s.warning_kinds) {
     fmt::format_to(std::back_inserter(out), "  {} x{}: first at {} cycles on CPU {}{} (arg {})\n",
                    warning_label(w.code), w.count, w.first_time, w.first_cpu,

@@ -62,6 +62,16 @@ struct Coalescing {
   std::uint64_t remote_callbacks = 0;  // FuncEntry records not run by the caller itself
 };
 
+// Where a virtualized machine's time went (VmExit / VcpuWake records).
+struct Virtualization {
+  std::map<std::uint32_t, std::uint64_t> exits;        // VmExitReason -> count (HLT included)
+  std::map<std::uint32_t, std::uint64_t> exit_cycles;  // VmExitReason -> guest-visible cycles
+  std::uint64_t call_exits = 0;                        // exits taken inside a call (its sender's)
+  std::uint64_t call_exit_cycles = 0;
+  std::uint64_t wakes = 0, polled_wakes = 0, wake_cycles = 0;
+  bool any() const { return !exits.empty() || wakes != 0; }
+};
+
 struct Summary {
   std::vector<CallRow> rows;  // ordered by (api, flags)
   std::uint64_t calls = 0;
@@ -76,6 +86,7 @@ struct Summary {
   std::uint64_t warnings = 0;
   std::vector<WarningRow> warning_kinds;  // by code
   Coalescing coalescing;
+  Virtualization virt;
   std::uint64_t end_time = 0;
 };
 
