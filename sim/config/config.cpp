@@ -57,7 +57,9 @@ ConfigError::ConfigError(std::string file, int line, int column, std::string mes
       message_(std::move(message)),
       fix_(std::move(fix)) {}
 
-Document Document::parse(std::string_view toml_text, std::string_view source_name) {
+namespace {
+
+std::shared_ptr<DocumentData> parse_data(std::string_view toml_text, std::string_view source_name) {
   auto data = std::make_shared<DocumentData>();
   data->source = std::string(source_name);
   try {
@@ -67,14 +69,10 @@ Document Document::parse(std::string_view toml_text, std::string_view source_nam
     throw ConfigError(data->source, at.line, at.column, std::string(error.description()),
                       syntax_fix(error.description()));
   }
-  auto state = std::make_shared<TableState>();
-  state->table = &data->root;
-  state->position = {1, 1};
-  state->doc = std::move(data);
-  return Document(Table(std::move(state)));
+  return data;
 }
 
-Document Document::load(const std::filesystem::path& file) {
+std::shared_ptr<DocumentData> load_data(const std::filesystem::path& file) {
   // A config is a small text file: refuse a device, a FIFO or a huge file
   // before reading (no endless read from /dev/zero).
   std::error_code ec;
@@ -94,7 +92,80 @@ Document Document::load(const std::filesystem::path& file) {
     throw ConfigError(file.string(), 0, 0, "cannot read the file",
                       "check that the path exists and is a readable TOML file");
   }
-  return parse(text.str(), file.string());
+  return parse_data(text.str(), file.string());
+}
+
+// `top`'s keys replace `into`'s; tables present in both merge key by key.
+// Nodes are moved (a moved toml++ node keeps its source place; a copy would not).
+void merge_into(toml::table& into, toml::table& top) {
+  for (auto&& [key, value] : top) {
+    if (auto* table = value.as_table()) {
+      if (auto* existing = into.get_as<toml::table>(key.str())) {
+        merge_into(*existing, *table);
+        continue;
+      }
+    }
+    value.visit([&, &k = key](auto& node) { into.insert_or_assign(k, std::move(node)); });
+  }
+}
+
+std::shared_ptr<DocumentData> layered(std::shared_ptr<DocumentData> top,
+                                      const std::filesystem::path& folder,
+                                      std::string_view base_key, int depth) {
+  const toml::node* base = top->root.get(base_key);
+  if (base == nullptr) return top;
+  const Position at = position_of(base->source());
+  const auto* name = base->as_string();
+  if (name == nullptr)
+    throw ConfigError(top->source, at.line, at.column,
+                      fmt::format("`{}` must be a string (a file name)", base_key),
+                      fmt::format("write {} = \"other.toml\"", base_key));
+  if (depth >= Document::kMaxLayers)
+    throw ConfigError(
+        top->source, at.line, at.column,
+        fmt::format("`{}` chains more than {} files deep (a cycle?)", base_key,
+                    Document::kMaxLayers),
+        fmt::format("point `{}` at a file that has no `{}` of its own", base_key, base_key));
+  const std::filesystem::path path = folder / std::filesystem::path(name->get());
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw ConfigError(
+        top->source, at.line, at.column,
+        fmt::format("`{} = \"{}\"`: no such file ({})", base_key, name->get(), path.string()),
+        "name a file relative to this file's folder");
+  std::shared_ptr<DocumentData> bottom =
+      layered(load_data(path), path.parent_path(), base_key, depth + 1);
+  merge_into(bottom->root, top->root);
+  bottom->source = top->source;
+  return bottom;
+}
+
+}  // namespace
+
+Document Document::make(std::shared_ptr<DocumentData> data) {
+  auto state = std::make_shared<TableState>();
+  state->table = &data->root;
+  state->position = {1, 1, {}};
+  state->doc = std::move(data);
+  return Document(Table(std::move(state)));
+}
+
+Document Document::parse(std::string_view toml_text, std::string_view source_name) {
+  return make(parse_data(toml_text, source_name));
+}
+
+Document Document::load(const std::filesystem::path& file) {
+  return make(load_data(file));
+}
+
+Document Document::load_layered(const std::filesystem::path& file, std::string_view base_key) {
+  return make(layered(load_data(file), file.parent_path(), base_key, 0));
+}
+
+Document Document::parse_layered(std::string_view toml_text, std::string_view source_name,
+                                 std::string_view base_key) {
+  return make(layered(parse_data(toml_text, source_name),
+                      std::filesystem::path(source_name).parent_path(), base_key, 0));
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -156,7 +227,8 @@ std::string_view type_phrase(toml::node_type type) {
 }
 
 void NodeReader::fail(std::string message, std::string fix) const {
-  throw ConfigError(source, where.line, where.column, std::move(message), std::move(fix));
+  throw ConfigError(file_of(where, source), where.line, where.column, std::move(message),
+                    std::move(fix));
 }
 
 void NodeReader::wrong_type(const toml::node& node, std::string_view expected) const {

@@ -47,6 +47,7 @@ class ConfigError : public std::runtime_error {
 struct Position {
   int line = 0;
   int column = 0;
+  std::string file;  // the file the place is in, when not the document's own (a layered base)
 };
 
 template <class T>
@@ -155,10 +156,20 @@ class Document {
   // Reads and parses a file; unreadable files and syntax errors -> ConfigError.
   static Document load(const std::filesystem::path& file);
   static Document parse(std::string_view toml_text, std::string_view source_name);
+  // A layered document: if the root has a string `base_key` ("base"), the
+  // file it names (relative to this file's folder) is loaded first, layered
+  // the same way (at most kMaxLayers deep), and this file's keys replace
+  // its keys, tables merging key by key. Every error names the file and
+  // line the offending key came from.
+  static constexpr int kMaxLayers = 4;
+  static Document load_layered(const std::filesystem::path& file, std::string_view base_key);
+  static Document parse_layered(std::string_view toml_text, std::string_view source_name,
+                                std::string_view base_key);
   Table root() const { return root_; }
 
  private:
   explicit Document(Table root) : root_(std::move(root)) {}
+  static Document make(std::shared_ptr<DocumentData> data);
   Table root_;
 };
 

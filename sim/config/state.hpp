@@ -30,7 +30,13 @@ struct ArrayState {
 };
 
 inline Position position_of(const toml::source_region& region) {
-  return {static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+  return {static_cast<int>(region.begin.line), static_cast<int>(region.begin.column),
+          region.path ? *region.path : std::string()};
+}
+
+// The file of a place: its own, else the document's.
+inline const std::string& file_of(const Position& at, const std::string& document) {
+  return at.file.empty() ? document : at.file;
 }
 
 // "an integer", "a string", ... for messages.

@@ -45,12 +45,12 @@ Position Table::position_of(std::string_view key) const {
 
 void Table::fail(std::string_view key, std::string message, std::string fix) const {
   const Position at = position_of(key);
-  throw ConfigError(source(), at.line, at.column, std::move(message), std::move(fix));
+  throw ConfigError(file_of(at, source()), at.line, at.column, std::move(message), std::move(fix));
 }
 
 void Table::fail_here(std::string message, std::string fix) const {
-  throw ConfigError(source(), state_->position.line, state_->position.column, std::move(message),
-                    std::move(fix));
+  const Position& at = state_->position;
+  throw ConfigError(file_of(at, source()), at.line, at.column, std::move(message), std::move(fix));
 }
 
 namespace {
@@ -231,7 +231,7 @@ void Table::finish() const {
     fix = "remove it; keys accepted here:";
     for (std::string_view k : known) fix += fmt::format(" {}", k);
   }
-  throw ConfigError(source(), first_at.line, first_at.column,
+  throw ConfigError(file_of(first_at, source()), first_at.line, first_at.column,
                     fmt::format("unknown key `{}` in {}", *first, section_name(path())),
                     std::move(fix));
 }
@@ -308,12 +308,12 @@ Table Array::table_at(std::size_t index) const {
 
 void Array::fail_at(std::size_t index, std::string message, std::string fix) const {
   const Position at = position_of(index);
-  throw ConfigError(source(), at.line, at.column, std::move(message), std::move(fix));
+  throw ConfigError(file_of(at, source()), at.line, at.column, std::move(message), std::move(fix));
 }
 
 void Array::fail_here(std::string message, std::string fix) const {
   const Position at = position();
-  throw ConfigError(source(), at.line, at.column, std::move(message), std::move(fix));
+  throw ConfigError(file_of(at, source()), at.line, at.column, std::move(message), std::move(fix));
 }
 
 }  // namespace xcallsim::config

@@ -121,50 +121,25 @@ CacheCosts read_cache(config::Table table, bool has_ccx) {
   array.fail_at(problem.index.back(), problem.message, problem.fix);
 }
 
-// `base = "other.toml"` (relative to this file): start from that preset and
-// replace whole tables this file gives; a VM preset names its host this way.
-constexpr int kMaxBaseDepth = 4;
-MachineConfig read_machine(const config::Document& document, int depth);
-
-std::optional<MachineConfig> read_base(config::Table& root, int depth) {
-  const auto base = root.optional_string("base");
-  if (!base) return std::nullopt;
-  if (depth >= kMaxBaseDepth)
-    root.fail("base",
-              fmt::format("`base` chains more than {} presets deep (a cycle?)", kMaxBaseDepth),
-              "point `base` at a bare-metal preset that has no `base` of its own");
-  const std::filesystem::path path =
-      std::filesystem::path(root.source()).parent_path() / std::filesystem::path(*base);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    root.fail("base", fmt::format("`base = \"{}\"`: no such file ({})", *base, path.string()),
-              "name a machine preset, relative to this file's folder");
-  return read_machine(config::Document::load(path), depth + 1);
-}
-
-MachineConfig read_machine(const config::Document& document, int depth) {
+// The document is layered (config::Document::load_layered): a preset with
+// `base = "other.toml"` has that preset's keys under its own.
+MachineConfig read_machine(const config::Document& document) {
   config::Table root = document.root();
-  const std::optional<MachineConfig> base = read_base(root, depth);
-  MachineConfig m = base.value_or(MachineConfig{});
+  MachineConfig m;
   m.source = root.source();
+  root.optional_string("base");  // consumed by the layering
   m.name = root.required_string("name");
   if (m.name.empty())
     root.fail("name", "`name` is empty", "name the machine, e.g. name = \"2x E5-2658\"");
-  // Without a base every hardware table is required; with one, each is optional.
-  const auto table = [&](std::string_view key) -> std::optional<config::Table> {
-    if (!base) return root.required_table(key);
-    return root.optional_table(key);
-  };
-  if (auto clock = table("clock")) {
-    m.ghz = clock->required_double("ghz", {0.001, 100.0});
-    clock->finish();
-  }
-  if (auto topology = table("topology")) m.topology = read_topology(*topology);
+  config::Table clock = root.required_table("clock");
+  m.ghz = clock.required_double("ghz", {0.001, 100.0});
+  clock.finish();
+  m.topology = read_topology(root.required_table("topology"));
   // Before the costs: which cost keys exist depends on a valid topology.
   if (auto problem = detail::find_topology_problem(m.topology)) report(root, *problem);
   const bool has_ccx = m.topology.cores_per_ccx > 0;
-  if (auto apic = table("apic")) m.apic = read_apic(*apic, has_ccx);
-  if (auto cache = table("cache")) m.cache = read_cache(*cache, has_ccx);
+  m.apic = read_apic(root.required_table("apic"), has_ccx);
+  m.cache = read_cache(root.required_table("cache"), has_ccx);
   if (auto virt = root.optional_table("virtualization"))
     m.virt = detail::read_virtualization(*virt);
   root.finish();
@@ -175,11 +150,11 @@ MachineConfig read_machine(const config::Document& document, int depth) {
 }  // namespace
 
 MachineConfig load_machine_config(const std::filesystem::path& file) {
-  return read_machine(config::Document::load(file), 0);
+  return read_machine(config::Document::load_layered(file, "base"));
 }
 
 MachineConfig parse_machine_config(std::string_view toml_text, std::string_view source_name) {
-  return read_machine(config::Document::parse(toml_text, source_name), 0);
+  return read_machine(config::Document::parse_layered(toml_text, source_name, "base"));
 }
 
 }  // namespace xcallsim::machine
