@@ -1,7 +1,6 @@
 #include "sim/apic/in_flight.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace xcallsim::apic::detail {
 
@@ -12,10 +11,12 @@ void InFlightQueue::add(Time arrival, const Message& m) {
       batch = &open_[static_cast<std::size_t>(i)];
   }
   if (batch == nullptr) {
-    // One write has at most one arrival time per Distance; more means the
-    // caller mixed two writes without commit().
-    if (open_count_ == static_cast<int>(open_.size()))
-      throw std::logic_error("apic: more arrival times in one ICR write than distances");
+    // A real APIC's write has one arrival time per Distance; a hypervisor
+    // delivering target after target has one per target. When every open
+    // batch is taken, they go to the heap now: a later batch of an equal
+    // time then holds only higher sequence numbers, so (time, first seq)
+    // order is still (time, seq) order.
+    if (open_count_ == static_cast<int>(open_.size())) commit();
     batch = &open_[static_cast<std::size_t>(open_count_++)];
     *batch = Batch{arrival, m.seq, take_slot()};
   }

@@ -1,7 +1,8 @@
 // Internal to sim/apic: the messages between an ICR write and their arrival.
 // Ordered by (arrival time, sequence number). The messages of one ICR write
 // are grouped into batches, one per distinct arrival time (at most one per
-// Distance), and the heap orders batches; since a write's sequence numbers
+// Distance on a real APIC; a write staggered by a hypervisor spills into
+// more), and the heap orders batches; since a write's sequence numbers
 // are contiguous and assigned in target order, replaying batches by
 // (time, first seq) is exactly (time, seq) order, and a broadcast to 1023
 // CPUs costs at most kDistanceCount heap operations instead of 1023.
