@@ -39,9 +39,9 @@ bool program_op(trace::Kind k) {
 const std::array<PublishedRow, 4>& shinjuku_table1() {
   static const std::array<PublishedRow, 4> rows{{
       {"IPI, no VM exits", "default.toml", 298, 1212, 1993},
-      {"IPI, receiver-only exit", "kvm-e5-2658-receiver-exit.toml", 298, 2662, 3433},
-      {"IPI, sender-only exit", "kvm-e5-2658-sender-exit.toml", 2081, 1212, 2768},
-      {"IPI, exits on both sides", "kvm-e5-2658-both-exits.toml", 2081, 2662, 4219},
+      {"IPI, receiver-only exit", "validation/kvm-e5-2658-receiver-exit.toml", 298, 2662, 3433},
+      {"IPI, sender-only exit", "validation/kvm-e5-2658-sender-exit.toml", 2081, 1212, 2768},
+      {"IPI, exits on both sides", "validation/kvm-e5-2658-both-exits.toml", 2081, 2662, 4219},
   }};
   return rows;
 }
