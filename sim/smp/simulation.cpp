@@ -120,7 +120,7 @@ Outcome Core::outcome() {
   o.warning_messages = warning_messages_;
   for (const CpuState& c : cpus_) {
     CpuCounters k = c.counters;
-    k.icr_writes = apic_.counters(c.id).icr_writes;
+    k.icr_writes = apic_.counters(c.id).icr_writes - c.hypervisor_writes;  // the guest's own
     k.irr_coalesced = apic_.counters(c.id).coalesced;
     o.cpus.push_back(k);
   }

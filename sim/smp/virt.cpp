@@ -61,17 +61,20 @@ void Core::send_virtualized(CpuState& c, const x86::IcrWrite& w) {
     std::vector<std::uint32_t> ids;
     for (std::uint32_t i = 0; i < 128; ++i)
       if ((w.bitmap[i / 64] >> (i % 64)) & 1U) ids.push_back(w.hi + i);
-    const Cycles at = c.now + std::min(k.icr_exit_write_at, k.hypercall_exit);
+    const Cycles cost = k.hypercall_exit + (ids.empty() ? 0 : (ids.size() - 1) * k.per_target);
+    vm_exit(c, trace::VmExitReason::Hypercall, cost, static_cast<std::uint32_t>(ids.size()));
+    const Cycles start = c.now;
+    c.now += std::min(k.icr_exit_write_at, k.hypercall_exit);
+    sync(c);  // KVM's first delivery happens now: records stay in time order
     hypervisor_writes_ = true;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const x86::IcrWrite one = x86::dest_write(
           policy_.mode, ids[i], static_cast<std::uint8_t>(w.lo), x86::APIC_DEST_PHYSICAL);
-      apic_.write_icr(c.id, at + static_cast<Cycles>(i) * k.per_target, one.lo, one.hi);
+      apic_.write_icr(c.id, c.now + static_cast<Cycles>(i) * k.per_target, one.lo, one.hi);
     }
     hypervisor_writes_ = false;
-    const Cycles cost = k.hypercall_exit + (ids.empty() ? 0 : (ids.size() - 1) * k.per_target);
-    vm_exit(c, trace::VmExitReason::Hypercall, cost, static_cast<std::uint32_t>(ids.size()));
-    c.now += cost;
+    c.hypervisor_writes += ids.size();
+    c.now = start + cost;
     return;
   }
   const machine::ApicMode mode = topology_.apic_mode();
@@ -99,10 +102,12 @@ void Core::send_virtualized(CpuState& c, const x86::IcrWrite& w) {
   }
   const std::size_t n = targets.size();
   const Cycles cost = apic_.costs().icr_write + exit + (n == 0 ? 0 : (n - 1) * k.per_target);
-  const Cycles at = c.now + std::min(k.icr_exit_write_at, exit);
   vm_exit(c, reason, cost, static_cast<std::uint32_t>(n));
-  apic_.write_icr(c.id, at, w.lo, w.hi, k.per_target);
-  c.now += cost;
+  const Cycles start = c.now;
+  c.now += std::min(k.icr_exit_write_at, exit);
+  sync(c);  // KVM's write happens now: its IcrWrite record stays in time order
+  apic_.write_icr(c.id, c.now, w.lo, w.hi, k.per_target);
+  c.now = start + cost;
 }
 
 // HLT: the vCPU leaves the guest until an interrupt (KVM's kvm_vcpu_halt).

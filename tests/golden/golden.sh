@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: golden.sh XCALLSIM CONFIGS_DIR BASELINES_DIR
-# Approved outputs: every shipped scenario on each hardware preset, both
+# Approved outputs: every shipped scenario on each hardware and KVM preset, both
 # profiles on the default machine; for each, the `run` summary, the trace's
 # SHA-256 and the `replay` verdict are diffed verbatim against
 # BASELINES_DIR/<machine>--<scenario>--<profile>.txt.
@@ -35,7 +35,7 @@ for s in "$configs"/scenarios/*.toml; do
   golden "$m" "$s" seed
   golden "$m" "$s" upstream
 done
-for m in "$configs"/machines/intel-*.toml "$configs"/machines/amd-*.toml; do
+for m in "$configs"/machines/intel-*.toml "$configs"/machines/amd-*.toml "$configs"/machines/kvm/*.toml; do
   golden "$m" "$configs/scenarios/default.toml" seed
   golden "$m" "$configs/scenarios/fan-out.toml" seed
 done

@@ -54,8 +54,8 @@ std::vector<std::string> named_presets(const fs::path& scenario) {
 TEST_CASE("presets: every machine preset loads and builds its topology", "[unit]") {
   auto presets = files_in(kConfigs / "machines");
   REQUIRE(presets.size() >= 5);
-  for (const fs::path& guest : files_in(kConfigs / "machines" / "validation"))
-    presets.push_back(guest);  // the composites' guests (docs/validation.md)
+  for (const char* folder : {"kvm", "validation"})  // KVM guests; the composites' guests
+    for (const fs::path& guest : files_in(kConfigs / "machines" / folder)) presets.push_back(guest);
   for (const auto& file : presets) {
     INFO(file.string());
     const machine::MachineConfig m = machine::load_machine_config(file);
