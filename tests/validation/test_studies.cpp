@@ -44,7 +44,8 @@ TEST_CASE("shinjuku validation: four rows from presets and a scenario file", "[u
   CHECK(plain.overlap == c.icr_write - socket);
   CHECK(plain.vm_exits == 0);
 
-  const auto receiver_exit = preset("validation/kvm-e5-2658-receiver-exit").virt->costs.receiver_exit;
+  const auto receiver_exit =
+      preset("validation/kvm-e5-2658-receiver-exit").virt->costs.receiver_exit;
   const auto sender = preset("validation/kvm-e5-2658-sender-exit").virt->costs;
   CHECK(rows[1].total - plain.total == receiver_exit);
   CHECK(rows[1].sender == plain.sender);  // passthrough: the sender never leaves the guest
