@@ -111,3 +111,29 @@ TEST_CASE("Perfetto export closes unfinished slices and drops unmatched ends", "
     if (e["ph"] == "X" && e["args"].contains("unfinished")) ++unfinished;
   CHECK(unfinished == 1);
 }
+
+// A virtualized machine's exits and wake-ups are slices of their own, as
+// long as their guest-visible cycles; a HLT (0 cycles) is no slice.
+TEST_CASE("Perfetto export: VM exits and vCPU wake-ups are slices", "[unit]") {
+  trace::Trace t = test::sample_trace();  // 2 GHz
+  t.records = {
+      trace::VmExit{.time = 2000,
+                    .cpu = 0,
+                    .reason = trace::VmExitReason::IcrWrite,
+                    .cycles = 4000,
+                    .targets = 3}
+          .to_record(),
+      trace::VmExit{.time = 2500, .cpu = 1, .reason = trace::VmExitReason::Hlt}.to_record(),
+      trace::VcpuWake{.time = 6000, .cpu = 1, .cycles = 1000, .polled = true}.to_record()};
+  const json doc = replay::export_perfetto(t);
+  check_structure(doc);
+  std::map<std::string, std::pair<double, double>> slices;  // name -> (ts, dur)
+  for (const json& e : doc["traceEvents"])
+    if (e["ph"] == "X") slices[e["name"]] = {e["ts"].get<double>(), e["dur"].get<double>()};
+  REQUIRE(slices.count("VM exit: icr-write") == 1);
+  CHECK(slices["VM exit: icr-write"].first == Approx(1.0));
+  CHECK(slices["VM exit: icr-write"].second == Approx(2.0));
+  REQUIRE(slices.count("vCPU wake (halt-poll)") == 1);
+  CHECK(slices["vCPU wake (halt-poll)"].second == Approx(0.5));
+  CHECK(slices.size() == 2);  // no slice for the HLT
+}

@@ -184,6 +184,16 @@ TEST_CASE("typed records: IPIs, interrupts and the APIC", "[unit]") {
   CHECK(icr.messages == 2);
   CHECK(icr.while_busy);
   CHECK(round_trip(IcrBusyWait{.cycles = 77}, {77, 0, 0, 0}).cycles == 77);
+  // Virtualized machines (version 4): docs/trace-format.md kinds 38, 39.
+  const auto exit = round_trip(
+      VmExit{.call = 3, .reason = VmExitReason::AvicIncompleteIpi, .cycles = 3756, .targets = 2},
+      {4, 3756, 2, 0});
+  CHECK(exit.reason == VmExitReason::AvicIncompleteIpi);
+  CHECK(exit.targets == 2);
+  const auto wake = round_trip(VcpuWake{.cycles = 4600, .polled = true}, {4600, 1, 0, 0});
+  CHECK(wake.cycles == 4600);
+  CHECK(wake.polled);
+  CHECK_FALSE(round_trip(VcpuWake{.cycles = 1}, {1, 0, 0, 0}).polled);
 }
 
 TEST_CASE("typed records: programs and workload definitions, 64-bit values split", "[unit]") {
