@@ -162,6 +162,14 @@ Document Document::load_layered(const std::filesystem::path& file, std::string_v
   return make(layered(load_data(file), file.parent_path(), base_key, 0));
 }
 
+Document Document::load_layered(const std::filesystem::path& file, std::string_view base_key,
+                                std::string_view overlay_toml, std::string_view overlay_name) {
+  std::shared_ptr<DocumentData> bottom = layered(load_data(file), file.parent_path(), base_key, 0);
+  std::shared_ptr<DocumentData> top = parse_data(overlay_toml, overlay_name);
+  merge_into(bottom->root, top->root);
+  return make(std::move(bottom));
+}
+
 Document Document::parse_layered(std::string_view toml_text, std::string_view source_name,
                                  std::string_view base_key) {
   return make(layered(parse_data(toml_text, source_name),

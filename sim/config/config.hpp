@@ -139,6 +139,9 @@ class Array {
   std::int64_t int_at(std::size_t index, Range<std::int64_t> range = {}) const;
   double double_at(std::size_t index, Range<double> range = {}) const;
   std::string string_at(std::size_t index) const;
+  // A scalar element (string, integer, float, bool) written as TOML source
+  // text (strings quoted), e.g. to set the same value in another document.
+  std::string toml_at(std::size_t index) const;
   Array array_at(std::size_t index) const;
   // Tables inside arrays (`[[x]]`) are strict too: call finish() on them.
   Table table_at(std::size_t index) const;
@@ -165,6 +168,10 @@ class Document {
   static Document load_layered(const std::filesystem::path& file, std::string_view base_key);
   static Document parse_layered(std::string_view toml_text, std::string_view source_name,
                                 std::string_view base_key);
+  // load_layered(file), then `overlay_toml` (named `overlay_name` in errors)
+  // laid over it the same way: a layer that does not come from a file.
+  static Document load_layered(const std::filesystem::path& file, std::string_view base_key,
+                               std::string_view overlay_toml, std::string_view overlay_name);
   Table root() const { return root_; }
 
  private:

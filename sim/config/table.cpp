@@ -1,5 +1,6 @@
 // Strict Table and Array views: typed getters, positions, unknown-key check.
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -281,6 +282,15 @@ double Array::double_at(std::size_t index, Range<double> range) const {
 
 std::string Array::string_at(std::size_t index) const {
   return element_reader(*this, index).to_string(element(*state_, index));
+}
+
+std::string Array::toml_at(std::size_t index) const {
+  const toml::node& node = element(*state_, index);
+  if (!node.is_string() && !node.is_integer() && !node.is_floating_point() && !node.is_boolean())
+    element_reader(*this, index).wrong_type(node, "a string, a number or a boolean");
+  std::ostringstream text;
+  node.visit([&](const auto& value) { text << value; });
+  return text.str();
 }
 
 Array Array::array_at(std::size_t index) const {

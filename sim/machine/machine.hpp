@@ -117,12 +117,26 @@ struct MachineConfig {
   ApicConfig apic;
   CacheCosts cache;
   std::optional<VirtConfig> virt;  // set: a KVM guest
+  // Keys a sweep may set per point (`overridable = [...]`, dotted paths).
+  std::vector<std::string> overridable;
+};
+
+// One key of a machine config set from outside (a sweep's [[vary]]): the
+// dotted key and its value as TOML text ("14", "true", "\"x2apic\"").
+struct Override {
+  std::string key;
+  std::string value;
 };
 
 // Throws config::ConfigError naming file:line:col and the fix.
 // Schema and defaults: docs/config-reference.md.
 MachineConfig load_machine_config(const std::filesystem::path& file);
 MachineConfig parse_machine_config(std::string_view toml_text, std::string_view source_name);
+// The file with `overrides` laid over it (after its `base` chain). Every key
+// must be in the config's `overridable` list (ConfigError naming the key
+// and the file otherwise); the result is checked like any config.
+MachineConfig load_machine_config(const std::filesystem::path& file,
+                                  const std::vector<Override>& overrides);
 
 struct CpuPlace {
   int socket = 0;

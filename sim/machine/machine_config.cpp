@@ -1,6 +1,9 @@
 // Machine config loader: TOML schema (docs/config-reference.md) -> MachineConfig.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "sim/config/config.hpp"
 #include "sim/machine/check.hpp"
 #include "sim/machine/machine.hpp"
@@ -121,6 +124,19 @@ CacheCosts read_cache(config::Table table, bool has_ccx) {
   array.fail_at(problem.index.back(), problem.message, problem.fix);
 }
 
+// A dotted path of bare TOML keys, not one of the keys that name or layer
+// the config itself.
+bool valid_override_key(std::string_view key) {
+  if (key.empty() || key.front() == '.' || key.back() == '.' ||
+      key.find("..") != std::string_view::npos)
+    return false;
+  for (const char ch : key)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-' && ch != '.')
+      return false;
+  const std::string_view head = key.substr(0, key.find('.'));
+  return head != "name" && head != "base" && head != "overridable";
+}
+
 // The document is layered (config::Document::load_layered): a preset with
 // `base = "other.toml"` has that preset's keys under its own.
 MachineConfig read_machine(const config::Document& document) {
@@ -128,6 +144,16 @@ MachineConfig read_machine(const config::Document& document) {
   MachineConfig m;
   m.source = root.source();
   root.optional_string("base");  // consumed by the layering
+  if (auto keys = root.optional_array("overridable")) {
+    for (std::size_t i = 0; i < keys->size(); ++i) {
+      std::string key = keys->string_at(i);
+      if (!valid_override_key(key))
+        keys->fail_at(
+            i, fmt::format("`{}` is not a dotted key of this config", key),
+            "name a key such as \"topology.cores_per_socket\" or \"apic.cost.icr_write\"");
+      m.overridable.push_back(std::move(key));
+    }
+  }
   m.name = root.required_string("name");
   if (m.name.empty())
     root.fail("name", "`name` is empty", "name the machine, e.g. name = \"2x E5-2658\"");
@@ -151,6 +177,24 @@ MachineConfig read_machine(const config::Document& document) {
 
 MachineConfig load_machine_config(const std::filesystem::path& file) {
   return read_machine(config::Document::load_layered(file, "base"));
+}
+
+MachineConfig load_machine_config(const std::filesystem::path& file,
+                                  const std::vector<Override>& overrides) {
+  if (overrides.empty()) return load_machine_config(file);
+  const MachineConfig plain = load_machine_config(file);
+  std::string overlay;
+  for (const Override& o : overrides) {
+    if (std::find(plain.overridable.begin(), plain.overridable.end(), o.key) ==
+        plain.overridable.end())
+      throw config::ConfigError(
+          file.string(), 0, 0,
+          fmt::format("`{}` is not declared overridable by this machine", o.key),
+          fmt::format("add \"{}\" to its `overridable = [...]` list, or vary another key", o.key));
+    overlay += fmt::format("{} = {}\n", o.key, o.value);
+  }
+  return read_machine(
+      config::Document::load_layered(file, "base", overlay, file.string() + " (sweep override)"));
 }
 
 MachineConfig parse_machine_config(std::string_view toml_text, std::string_view source_name) {

@@ -101,13 +101,31 @@ std::string shown(const std::string& path) {
 
 }  // namespace
 
+// Every combination of the [[vary]] values, the last axis fastest.
+std::vector<std::vector<std::string>> vary_grid(const Spec& spec) {
+  std::vector<std::vector<std::string>> grid{{}};
+  for (const Vary& v : spec.vary) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : grid)
+      for (const std::string& value : v.values) {
+        next.push_back(prefix);
+        next.back().push_back(value);
+      }
+    grid = std::move(next);
+  }
+  return grid;
+}
+
 std::vector<Point> points(const Spec& spec) {
   std::vector<Point> out;
+  const auto grid = vary_grid(spec);
   for (const auto& m : spec.machines)
     for (const auto& s : spec.scenarios)
       for (const auto& p : spec.profiles)
         for (const auto mode : spec.send_modes)
-          for (const auto& seed : spec.seeds) out.push_back({out.size(), m, s, p, mode, seed});
+          for (const auto& values : grid)
+            for (const auto& seed : spec.seeds)
+              out.push_back({out.size(), m, s, p, mode, values, seed});
   return out;
 }
 
@@ -116,7 +134,10 @@ Row run_point(const Spec& spec, const Point& point) {
   row.point = point;
   const auto start = std::chrono::steady_clock::now();  // host_ms only
   try {
-    machine::MachineConfig m = machine::load_machine_config(point.machine);
+    std::vector<machine::Override> overrides;
+    for (std::size_t i = 0; i < spec.vary.size() && i < point.values.size(); ++i)
+      overrides.push_back({spec.vary[i].key, point.values[i]});
+    machine::MachineConfig m = machine::load_machine_config(point.machine, overrides);
     if (spec.shorthand) m.apic.use_shorthand = *spec.shorthand;
     if (point.send_mode != SendMode::Preset) {
       const auto mode = point.send_mode == SendMode::XApicPhysical ? study::SendMode::XApicPhysical
@@ -155,12 +176,17 @@ Row run_point(const Spec& spec, const Point& point) {
 }
 
 std::vector<std::string> point_cells(const Point& p) {
-  return {shown(p.machine), shown(p.scenario), profile_cell(p.profile),
-          std::string(to_string(p.send_mode)), p.seed ? std::to_string(*p.seed) : "scenario"};
+  std::vector<std::string> cells{shown(p.machine), shown(p.scenario), profile_cell(p.profile),
+                                 std::string(to_string(p.send_mode))};
+  cells.insert(cells.end(), p.values.begin(), p.values.end());
+  cells.push_back(p.seed ? std::to_string(*p.seed) : "scenario");
+  return cells;
 }
 
 std::string csv_header(const Spec& spec) {
-  std::string out = "machine,scenario,profile,send_mode,seed,status";
+  std::string out = "machine,scenario,profile,send_mode,";
+  for (const Vary& v : spec.vary) out += csv_field(v.key) + ",";
+  out += "seed,status";
   for (const Column& c : spec.columns) out += "," + csv_field(c.header);
   return out + "\n";
 }
@@ -175,9 +201,13 @@ std::string csv_line(const Spec& spec, const Row& row) {
 }
 
 std::string markdown(const Spec& spec, const std::vector<Row>& rows) {
-  std::string out = "| machine | scenario | profile | send mode | seed |";
+  std::string out = "| machine | scenario | profile | send mode |";
+  for (const Vary& v : spec.vary) out += " " + md_field(v.key) + " |";
+  out += " seed |";
   for (const Column& c : spec.columns) out += " " + md_field(c.header) + " |";
-  out += "\n|---|---|---|---|---|";
+  out += "\n|---|---|---|---|";
+  for (std::size_t i = 0; i < spec.vary.size(); ++i) out += "---|";
+  out += "---|";
   for (std::size_t i = 0; i < spec.columns.size(); ++i) out += "---:|";
   out += "\n";
   for (const Row& r : rows) {

@@ -1,6 +1,8 @@
 // Reading a sweep file (docs/sweep-format.md).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <array>
 #include <set>
 
@@ -82,6 +84,38 @@ Column read_column(config::Table t) {
   return c;
 }
 
+// A [[vary]] axis; every machine of the sweep must declare the key
+// overridable and load with every value (checked here, at the spec's place).
+Vary read_vary(config::Table t, const std::vector<std::string>& machines) {
+  Vary v;
+  v.key = t.required_string("key");
+  config::Array values = t.required_array("values");
+  if (values.size() == 0)
+    t.fail("values", "`values` is empty", "give the key at least one value, e.g. values = [1, 2]");
+  for (std::size_t i = 0; i < values.size(); ++i) v.values.push_back(values.toml_at(i));
+  t.finish();
+  for (const std::string& m : machines) {
+    const machine::MachineConfig plain = machine::load_machine_config(m);
+    if (std::find(plain.overridable.begin(), plain.overridable.end(), v.key) ==
+        plain.overridable.end())
+      t.fail("key",
+             fmt::format("`{}` is not declared overridable by {}", v.key,
+                         fs::path(m).filename().string()),
+             fmt::format("add \"{}\" to `overridable = [...]` in {}", v.key, m));
+    for (std::size_t i = 0; i < v.values.size(); ++i) {
+      try {
+        machine::load_machine_config(m, {{v.key, v.values[i]}});
+      } catch (const config::ConfigError& e) {
+        values.fail_at(i,
+                       fmt::format("{} = {} is not a valid {}: {}", v.key, v.values[i],
+                                   fs::path(m).filename().string(), e.message()),
+                       e.fix());
+      }
+    }
+  }
+  return v;
+}
+
 Spec read_spec(config::Table root, const fs::path& base_dir) {
   Spec spec;
   spec.source = root.source();
@@ -117,6 +151,15 @@ Spec read_spec(config::Table root, const fs::path& base_dir) {
         list->fail_at(i, fmt::format("send mode \"{}\" is not known", m),
                       "use preset, xapic-physical, x2apic-cluster or x2apic-physical");
       spec.send_modes.push_back(kSendModes[k].value);
+    }
+  }
+  if (auto axes = root.optional_array("vary")) {
+    for (std::size_t i = 0; i < axes->size(); ++i) {
+      spec.vary.push_back(read_vary(axes->table_at(i), spec.machines));
+      for (std::size_t j = 0; j < i; ++j)
+        if (spec.vary[j].key == spec.vary[i].key)
+          axes->fail_at(i, fmt::format("`{}` is varied twice", spec.vary[i].key),
+                        "give each key one [[vary]] with all its values");
     }
   }
   spec.seeds = {std::nullopt};

@@ -2,12 +2,11 @@
 // (docs/sweep-format.md). load_spec() reads a sweep file strictly (every
 // error a config::ConfigError at file:line:col with a fix); points() is the
 // grid in a fixed order (machines, then scenarios, profiles, APIC modes,
-// seeds; the last axis varies fastest); run_point() runs one point on the
-// calling thread (one Simulation, nothing shared) and never throws for what
-// a point's inputs do wrong: a failure is a Row with `failed` set. The CSV
-// and markdown of a set of rows depend only on the rows, so a sweep's output
-// is the same bytes however its points were spread over threads or ranks
-// (host_ms, if asked for, is the one exception, and says so).
+// [[vary]] axes in spec order, seeds; the last axis varies fastest); run_point() runs one point on
+// the calling thread (one Simulation, nothing shared) and never throws for what a point's inputs do
+// wrong: a failure is a Row with `failed` set. The CSV and markdown of a set of rows depend only on
+// the rows, so a sweep's output is the same bytes however its points were spread over threads or
+// ranks (host_ms, if asked for, is the one exception, and says so).
 #pragma once
 
 #include <cstdint>
@@ -52,6 +51,13 @@ struct Column {
 
 enum class SendMode : std::uint8_t { Preset, XApicPhysical, X2ApicCluster, X2ApicPhysical };
 
+// A [[vary]] axis: one machine-config key every machine of the sweep
+// declares overridable, and its values (TOML text).
+struct Vary {
+  std::string key;
+  std::vector<std::string> values;
+};
+
 struct Spec {
   std::string name;
   std::string source;                 // the sweep file, for messages
@@ -59,6 +65,7 @@ struct Spec {
   std::vector<std::string> scenarios;
   std::vector<std::optional<smp::Profile>> profiles;  // nullopt: the scenario's
   std::vector<SendMode> send_modes;
+  std::vector<Vary> vary;                           // in spec order, before seeds
   std::vector<std::optional<std::uint64_t>> seeds;  // nullopt: the scenario's
   std::vector<Column> columns;
   std::uint64_t time_limit = 0;   // per point, cycles; 0: none
@@ -70,6 +77,7 @@ struct Point {
   std::string machine, scenario;
   std::optional<smp::Profile> profile;
   SendMode send_mode = SendMode::Preset;
+  std::vector<std::string> values;  // one per Spec::vary
   std::optional<std::uint64_t> seed;
 };
 

@@ -97,3 +97,36 @@ TEST_CASE("sweep: CSV cells are quoted per RFC 4180", "[unit]") {
   failed.error = "x, y";
   CHECK_THAT(sweep::csv_line(spec, failed), Catch::Contains(",\"failed: x, y\","));
 }
+
+// [[vary]]: a machine key the preset declares overridable, one axis per key
+// (before seeds), its values in the CSV's own column; a key not declared or
+// a value the machine refuses is an error at the spec's place.
+TEST_CASE("sweep: [[vary]] sets a declared machine key per point", "[unit]") {
+  const std::string text =
+      replaced(kGood, "seeds = [1, 2]\n",
+               "seeds = [1]\n[[vary]]\nkey = \"apic.cost.icr_write\"\nvalues = [298, 5000]\n");
+  const sweep::Spec spec = parse(text);
+  REQUIRE(spec.vary.size() == 1);
+  const auto grid = sweep::points(spec);
+  REQUIRE(grid.size() == 1 * 2 * 2 * 1 * 2 * 1);
+  CHECK(grid[0].values == std::vector<std::string>{"298"});
+  CHECK(grid[1].values == std::vector<std::string>{"5000"});
+  CHECK(sweep::csv_header(spec).starts_with(
+      "machine,scenario,profile,send_mode,apic.cost.icr_write,seed,"));
+  const sweep::Row cheap = sweep::run_point(spec, grid[0]);
+  const sweep::Row dear = sweep::run_point(spec, grid[1]);
+  REQUIRE_FALSE(cheap.failed);
+  REQUIRE_FALSE(dear.failed);
+  CHECK(std::stod(dear.values[0]) > std::stod(cheap.values[0]) + 1000.0);  // ~4700 cycles more
+  CHECK_THAT(sweep::csv_line(spec, dear),
+             Catch::StartsWith("default.toml,ping-pong.toml,seed,preset,5000,1,ok,"));
+
+  const auto undeclared = error_of(replaced(text, "apic.cost.icr_write", "apic.cost.eoi"));
+  CHECK(undeclared.line() == 7);
+  CHECK_THAT(undeclared.message(), Catch::Contains("not declared overridable by default.toml"));
+  const auto refused = error_of(replaced(text, "[298, 5000]", "[298, -1]"));
+  CHECK(refused.line() == 8);
+  CHECK_THAT(refused.message(), Catch::Contains("apic.cost.icr_write = -1"));
+  CHECK_THAT(error_of(replaced(text, "[298, 5000]", "[[1]]")).message(),
+             Catch::Contains("a string, a number or a boolean"));
+}
