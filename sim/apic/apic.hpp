@@ -129,7 +129,10 @@ class InterruptController {
   // send. x2APIC: the 64-bit MSR value split in halves, dest = hi.
   // `spacing`: message i (targets in ascending CPU order) leaves at
   // t + i x spacing, as when a hypervisor delivers one vCPU after another.
-  SendResult write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi, Time spacing = 0);
+  // `delay`: every message leaves that much later (a hypervisor's delivery
+  // inside an exit that began at t).
+  SendResult write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi, Time spacing = 0,
+                       Time delay = 0);
   // The CPUs a write would reach now, ascending (empty if it would be
   // rejected); no state changes, no events.
   std::vector<int> destinations(int cpu, std::uint32_t lo, std::uint32_t hi) const;
@@ -139,6 +142,9 @@ class InterruptController {
   // write so far has arrived (t < icr_idle_at). x2APIC: never busy (SEM-51).
   bool icr_busy(int cpu, Time t) const;
   Time icr_idle_at(int cpu) const;
+  // A virtual APIC (a KVM guest's): every ICR write completes at once, the
+  // delivery-status bit is never seen set (KVM clears it on emulation).
+  void set_virtual_icr(bool on) { virtual_icr_ = on; }
 
   // A non-IPI interrupt (MSI, IOAPIC, LVT) reaching cpu's APIC at time t.
   // Vectors 0-15 set receive-illegal-vector (ESR 0x40); level sets TMR.
@@ -226,7 +232,7 @@ class InterruptController {
   }
   [[noreturn]] void throw_bad_cpu(int cpu) const;
   [[noreturn]] static void throw_notifying();
-  SendResult send(int cpu, Time t, const Icr& icr, IcrWords raw, Time spacing = 0);
+  SendResult send(int cpu, Time t, const Icr& icr, IcrWords raw, Time spacing = 0, Time delay = 0);
   SendStatus validate(const Icr& icr) const;
   void resolve_targets(int sender, const Icr& icr, std::vector<int>& targets) const;
   void add_all_cpus(int except, std::vector<int>& targets) const;
@@ -249,6 +255,7 @@ class InterruptController {
   std::uint64_t next_seq_ = 0;
   Listener listener_;
   bool notifying_ = false;
+  bool virtual_icr_ = false;
 };
 
 }  // namespace xcallsim::apic

@@ -23,8 +23,8 @@ std::uint32_t esr_bits_for(SendStatus status) {
 }  // namespace
 
 SendResult InterruptController::write_icr(int cpu, Time t, std::uint32_t lo, std::uint32_t hi,
-                                          Time spacing) {
-  return send(cpu, t, decode_icr(mode_, lo, hi), IcrWords{lo, hi}, spacing);
+                                          Time spacing, Time delay) {
+  return send(cpu, t, decode_icr(mode_, lo, hi), IcrWords{lo, hi}, spacing, delay);
 }
 
 std::vector<int> InterruptController::destinations(int cpu, std::uint32_t lo,
@@ -55,7 +55,7 @@ bool InterruptController::icr_busy(int cpu, Time t) const {
 
 Time InterruptController::icr_idle_at(int cpu) const {
   const CpuState& s = state(cpu);
-  return mode_ == machine::ApicMode::XApic ? s.idle_at : 0;
+  return mode_ == machine::ApicMode::XApic && !virtual_icr_ ? s.idle_at : 0;
 }
 
 // Pentium 4 / x2APIC rules. The trigger and level bits are not judged: those
@@ -83,7 +83,8 @@ SendStatus InterruptController::validate(const Icr& icr) const {
   return SendStatus::Sent;
 }
 
-SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords raw, Time spacing) {
+SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords raw, Time spacing,
+                                     Time delay) {
   CpuState& s = mutable_state(cpu);
   SendResult r;
   r.cost = costs_.icr_write;
@@ -122,7 +123,7 @@ SendResult InterruptController::send(int cpu, Time t, const Icr& icr, IcrWords r
   // after another; 0 for a real APIC, which sends them at once).
   const auto arrival_of = [&](std::size_t i) {
     const auto distance = static_cast<std::size_t>(topology_.distance(cpu, targets_[i]));
-    return t + static_cast<Time>(i) * spacing + costs_.delivery[distance];
+    return t + delay + static_cast<Time>(i) * spacing + costs_.delivery[distance];
   };
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     const int target = targets_[i];

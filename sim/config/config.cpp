@@ -109,35 +109,56 @@ void merge_into(toml::table& into, toml::table& top) {
   }
 }
 
+// `chain`: the canonical paths of the files above, to refuse a cycle.
 std::shared_ptr<DocumentData> layered(std::shared_ptr<DocumentData> top,
                                       const std::filesystem::path& folder,
-                                      std::string_view base_key, int depth) {
+                                      std::string_view base_key,
+                                      std::vector<std::filesystem::path>& chain) {
   const toml::node* base = top->root.get(base_key);
   if (base == nullptr) return top;
   const Position at = position_of(base->source());
+  const auto fail = [&](std::string message, std::string fix) {
+    throw ConfigError(top->source, at.line, at.column, std::move(message), std::move(fix));
+  };
   const auto* name = base->as_string();
   if (name == nullptr)
-    throw ConfigError(top->source, at.line, at.column,
-                      fmt::format("`{}` must be a string (a file name)", base_key),
-                      fmt::format("write {} = \"other.toml\"", base_key));
-  if (depth >= Document::kMaxLayers)
-    throw ConfigError(
-        top->source, at.line, at.column,
-        fmt::format("`{}` chains more than {} files deep (a cycle?)", base_key,
-                    Document::kMaxLayers),
-        fmt::format("point `{}` at a file that has no `{}` of its own", base_key, base_key));
-  const std::filesystem::path path = folder / std::filesystem::path(name->get());
+    fail(fmt::format("`{}` must be a string (a file name)", base_key),
+         fmt::format("write {} = \"other.toml\"", base_key));
+  const std::filesystem::path relative(name->get());
+  if (relative.empty() || relative.is_absolute())
+    fail(fmt::format("`{} = \"{}\"` is not a relative file name", base_key, name->get()),
+         "name the base relative to this file's folder, e.g. \"../default.toml\"");
+  const std::filesystem::path path = folder / relative;
   std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    fail(fmt::format("`{} = \"{}\"`: no such file ({})", base_key, name->get(), path.string()),
+         "name a file relative to this file's folder");
   if (!std::filesystem::is_regular_file(path, ec))
-    throw ConfigError(
-        top->source, at.line, at.column,
-        fmt::format("`{} = \"{}\"`: no such file ({})", base_key, name->get(), path.string()),
-        "name a file relative to this file's folder");
+    fail(fmt::format("`{} = \"{}\"` is not a regular file ({})", base_key, name->get(),
+                     path.string()),
+         "name a TOML file, not a directory or a device");
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end())
+    fail(fmt::format("`{} = \"{}\"` makes a cycle: {} is already a layer of this file", base_key,
+                     name->get(), canonical.string()),
+         fmt::format("point `{}` at a file that does not lead back here", base_key));
+  if (static_cast<int>(chain.size()) > Document::kMaxLayers)
+    fail(fmt::format("`{}` chains more than {} bases deep", base_key, Document::kMaxLayers),
+         fmt::format("point `{}` at a file with a shorter chain", base_key));
+  chain.push_back(canonical);
   std::shared_ptr<DocumentData> bottom =
-      layered(load_data(path), path.parent_path(), base_key, depth + 1);
+      layered(load_data(path), path.parent_path(), base_key, chain);
   merge_into(bottom->root, top->root);
   bottom->source = top->source;
   return bottom;
+}
+
+std::shared_ptr<DocumentData> layered(std::shared_ptr<DocumentData> top,
+                                      const std::filesystem::path& self,
+                                      std::string_view base_key) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> chain{std::filesystem::weakly_canonical(self, ec)};
+  return layered(std::move(top), self.parent_path(), base_key, chain);
 }
 
 }  // namespace
@@ -159,12 +180,12 @@ Document Document::load(const std::filesystem::path& file) {
 }
 
 Document Document::load_layered(const std::filesystem::path& file, std::string_view base_key) {
-  return make(layered(load_data(file), file.parent_path(), base_key, 0));
+  return make(layered(load_data(file), file, base_key));
 }
 
 Document Document::load_layered(const std::filesystem::path& file, std::string_view base_key,
                                 std::string_view overlay_toml, std::string_view overlay_name) {
-  std::shared_ptr<DocumentData> bottom = layered(load_data(file), file.parent_path(), base_key, 0);
+  std::shared_ptr<DocumentData> bottom = layered(load_data(file), file, base_key);
   std::shared_ptr<DocumentData> top = parse_data(overlay_toml, overlay_name);
   merge_into(bottom->root, top->root);
   return make(std::move(bottom));
@@ -172,8 +193,8 @@ Document Document::load_layered(const std::filesystem::path& file, std::string_v
 
 Document Document::parse_layered(std::string_view toml_text, std::string_view source_name,
                                  std::string_view base_key) {
-  return make(layered(parse_data(toml_text, source_name),
-                      std::filesystem::path(source_name).parent_path(), base_key, 0));
+  return make(
+      layered(parse_data(toml_text, source_name), std::filesystem::path(source_name), base_key));
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

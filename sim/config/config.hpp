@@ -162,8 +162,9 @@ class Document {
   // A layered document: if the root has a string `base_key` ("base"), the
   // file it names (relative to this file's folder) is loaded first, layered
   // the same way (at most kMaxLayers deep), and this file's keys replace
-  // its keys, tables merging key by key. Every error names the file and
-  // line the offending key came from.
+  // its keys, tables merging key by key (at most kMaxLayers bases; no
+  // cycles, no absolute names). Every error names the file and line the
+  // offending key came from.
   static constexpr int kMaxLayers = 4;
   static Document load_layered(const std::filesystem::path& file, std::string_view base_key);
   static Document parse_layered(std::string_view toml_text, std::string_view source_name,

@@ -95,9 +95,12 @@ struct VirtCosts {
 
 struct VirtConfig {
   CpuVendor vendor = CpuVendor::Intel;
-  bool apicv = false;            // Intel: posted interrupts + virtual-interrupt delivery
-  bool ipiv = false;             // Intel (Sapphire Rapids+): unicast ICR writes do not exit
-  bool avic = false;             // AMD: posted (doorbell) delivery, virtual EOI, ICR writes
+  bool apicv = false;  // Intel: posted interrupts + virtual-interrupt delivery
+  bool ipiv = false;   // Intel (Sapphire Rapids+): unicast ICR writes do not exit
+  bool avic = false;   // AMD: posted (doorbell) delivery, virtual EOI, ICR writes
+  // KVM 5.16+ clears AVIC's IsRunning only when a halted vCPU stops polling
+  // and blocks; before, on entering the halt (polling counted as not running).
+  bool avic_running_while_polling = true;
   bool pv_send_ipi = false;      // KVM_FEATURE_PV_SEND_IPI: send_IPI_mask is a hypercall
   int pv_ipi_bitmap_bits = 128;  // KVM_IPI_CLUSTER_SIZE: 2 x BITS_PER_LONG (64-bit guest)
   bool x2apic_fastpath = false;  // handle_fastpath_set_msr_irqoff (KVM 5.8+)

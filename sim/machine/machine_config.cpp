@@ -167,7 +167,7 @@ MachineConfig read_machine(const config::Document& document) {
   m.apic = read_apic(root.required_table("apic"), has_ccx);
   m.cache = read_cache(root.required_table("cache"), has_ccx);
   if (auto virt = root.optional_table("virtualization"))
-    m.virt = detail::read_virtualization(*virt);
+    m.virt = detail::read_virtualization(*virt, m.apic.mode);
   root.finish();
   if (auto problem = detail::find_problem(m)) report(root, *problem);
   return m;

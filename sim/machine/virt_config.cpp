@@ -4,6 +4,9 @@
 // Intel) is an error at its key, not a silently unused number.
 #include <fmt/format.h>
 
+#include <array>
+#include <utility>
+
 #include "sim/machine/virt_config.hpp"
 
 namespace xcallsim::machine::detail {
@@ -43,7 +46,7 @@ void feature_vendor_rule(config::Table& table, std::string_view key, bool on, Cp
 
 }  // namespace
 
-VirtConfig read_virtualization(config::Table table) {
+VirtConfig read_virtualization(config::Table table, ApicMode mode) {
   VirtConfig v;
   table.required_enum("hypervisor", kHypervisors);
   table.optional_enum("placement", kPlacements);  // vCPU i on host CPU i; the only placement
@@ -54,6 +57,12 @@ VirtConfig read_virtualization(config::Table table) {
   feature_vendor_rule(table, "apicv", v.apicv, v.vendor, CpuVendor::Intel);
   feature_vendor_rule(table, "ipiv", v.ipiv, v.vendor, CpuVendor::Intel);
   feature_vendor_rule(table, "avic", v.avic, v.vendor, CpuVendor::Amd);
+  if (const auto polling = table.optional_bool("avic_running_while_polling")) {
+    if (!v.avic)
+      table.fail("avic_running_while_polling", "`avic_running_while_polling` without `avic`",
+                 "remove it, or set `avic = true`");
+    v.avic_running_while_polling = *polling;
+  }
   if (v.ipiv && !v.apicv)
     table.fail("ipiv",
                "`ipiv = true` without `apicv`: IPI virtualization posts into the target's "
@@ -73,6 +82,15 @@ VirtConfig read_virtualization(config::Table table) {
     v.pv_ipi_bitmap_bits = static_cast<int>(*bits);
   }
   v.x2apic_fastpath = table.optional_bool("x2apic_fastpath").value_or(false);
+  if (v.x2apic_fastpath && v.ipiv)
+    table.fail("x2apic_fastpath",
+               "`x2apic_fastpath` with `ipiv`: the writes the fastpath takes (fixed physical "
+               "unicast) never exit under IPI virtualization",
+               "remove `x2apic_fastpath` and its `icr_fastpath_exit`");
+  if (v.x2apic_fastpath && mode == ApicMode::XApic)
+    table.fail("x2apic_fastpath",
+               "`x2apic_fastpath` on an xAPIC guest: KVM's fastpath takes x2APIC ICR MSR writes",
+               "remove it, or set `[apic] mode = \"x2apic\"`");
   v.icr_passthrough = table.optional_bool("icr_passthrough").value_or(false);
   if (v.icr_passthrough && (v.ipiv || v.avic || v.pv_send_ipi || v.x2apic_fastpath))
     table.fail("icr_passthrough",
@@ -106,15 +124,27 @@ VirtConfig read_virtualization(config::Table table) {
                        v.avic ? "remove it; the AVIC exit is `avic_incomplete_exit`" : kPassFix);
   c.icr_exit_write_at =
       cost_if(cost, "icr_exit_write_at", exits, "ICR writes never exit", kPassFix);
-  if (exits && !v.avic && c.icr_exit_write_at > c.icr_exit)
-    cost.fail("icr_exit_write_at", "`icr_exit_write_at` lies past the end of `icr_exit`",
-              "give a point inside the exit (at most `icr_exit`)");
   c.per_target = cost_if(cost, "per_target", exits, "ICR writes never exit", kPassFix);
   c.icr_fastpath_exit =
       cost_if(cost, "icr_fastpath_exit", v.x2apic_fastpath, "`x2apic_fastpath` is off",
               "remove it, or set `x2apic_fastpath = true`");
   c.hypercall_exit = cost_if(cost, "hypercall_exit", v.pv_send_ipi, "`pv_send_ipi` is off",
                              "remove it, or set `pv_send_ipi = true`");
+  c.avic_incomplete_exit = cost_if(cost, "avic_incomplete_exit", v.avic, "`avic` is off",
+                                   "remove it, or set `avic = true` (AMD only)");
+  // KVM delivers at one point into every exit: it must lie inside each.
+  const std::array<std::pair<std::string_view, Cycles>, 4> exit_lengths{{
+      {"icr_exit", exits && !v.avic ? c.icr_exit : ~Cycles{0}},
+      {"icr_fastpath_exit", v.x2apic_fastpath ? c.icr_fastpath_exit : ~Cycles{0}},
+      {"hypercall_exit", v.pv_send_ipi ? c.hypercall_exit : ~Cycles{0}},
+      {"avic_incomplete_exit", v.avic ? c.avic_incomplete_exit : ~Cycles{0}},
+  }};
+  for (const auto& [name, length] : exit_lengths)
+    if (exits && c.icr_exit_write_at > length)
+      cost.fail("icr_exit_write_at",
+                fmt::format("`icr_exit_write_at` = {} lies past the end of `{}` = {}",
+                            c.icr_exit_write_at, name, length),
+                fmt::format("give a point inside every exit (at most {})", length));
   c.receiver_exit = cost_if(
       cost, "receiver_exit", !v.posted_interrupts(),
       "with APICv or AVIC an interrupt reaches a running vCPU as a posted interrupt, no exit",
@@ -126,8 +156,6 @@ VirtConfig read_virtualization(config::Table table) {
                      "remove it, or set `halt = \"exit\"`");
   c.poll_wakeup = cost_if(cost, "poll_wakeup", v.halt_poll > 0, "`halt_poll` is 0 or absent",
                           "remove it, or set `halt_poll`");
-  c.avic_incomplete_exit = cost_if(cost, "avic_incomplete_exit", v.avic, "`avic` is off",
-                                   "remove it, or set `avic = true` (AMD only)");
   cost.finish();
   table.finish();
   return v;

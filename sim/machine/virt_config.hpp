@@ -7,6 +7,6 @@
 namespace xcallsim::machine::detail {
 
 // Throws config::ConfigError at the offending key with the fix.
-VirtConfig read_virtualization(config::Table table);
+VirtConfig read_virtualization(config::Table table, ApicMode mode);  // mode: the guest's [apic]
 
 }  // namespace xcallsim::machine::detail

@@ -172,7 +172,7 @@ class Core {
   void perform_writes(CpuState& c, std::uint8_t vector, trace::IpiSend send,
                       xcall::x86::SendHow how, const std::vector<xcall::x86::IcrWrite>& writes);
   // virt.cpp
-  bool vcpu_running(int cpu) const;
+  bool vcpu_running(int cpu, Cycles now) const;
   void vm_exit(CpuState& c, trace::VmExitReason reason, Cycles cycles, std::uint32_t targets);
   // report.cpp
   std::string describe_cpu(int cpu) const;

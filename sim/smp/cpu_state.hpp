@@ -45,6 +45,7 @@ struct CpuState {
   Cycles halted_since = engine::kForever;
   bool kvm_waking = false;
   bool injected_at_entry = false;
+  Cycles wake_done = 0;                 // when the wake-up under way completes
   std::uint64_t hypervisor_writes = 0;  // APIC writes KVM made for this vCPU's hypercalls
 
   // Memory model (memory.cpp): stores not yet visible, the time each fill

@@ -77,6 +77,7 @@ Core::Core(const machine::MachineConfig& config, Options options)
   if (config_.virt) {  // kvm_setup_pv_ipi() when KVM_FEATURE_PV_SEND_IPI is exposed
     policy_.pv_send_ipi = config_.virt->pv_send_ipi;
     policy_.pv_bitmap_bits = config_.virt->pv_ipi_bitmap_bits;
+    apic_.set_virtual_icr(!config_.virt->icr_passthrough);  // a passed-through APIC is real
   }
   if (apic.mode == machine::ApicMode::XApic &&
       apic.dest_mode == machine::IpiDestMode::LogicalCluster) {

@@ -37,8 +37,14 @@ bool physical_unicast(machine::ApicMode mode, const x86::IcrWrite& w) {
 
 }  // namespace
 
-bool Core::vcpu_running(int cpu) const {
-  return cpus_[static_cast<std::size_t>(cpu)].halted_since == engine::kForever;
+// AVIC's IsRunning: a vCPU halted in KVM stops counting as running when it
+// blocks: after the halt-polling window (KVM 5.16+), or as it halts (before:
+// avic_running_while_polling = false).
+bool Core::vcpu_running(int cpu, Cycles now) const {
+  const CpuState& c = cpus_[static_cast<std::size_t>(cpu)];
+  const machine::VirtConfig& v = *config_.virt;
+  if (c.halted_since == engine::kForever || now < c.halted_since) return true;
+  return v.avic_running_while_polling && v.halt_poll > 0 && now - c.halted_since <= v.halt_poll;
 }
 
 void Core::vm_exit(CpuState& c, trace::VmExitReason reason, Cycles cycles, std::uint32_t targets) {
@@ -63,24 +69,23 @@ void Core::send_virtualized(CpuState& c, const x86::IcrWrite& w) {
       if ((w.bitmap[i / 64] >> (i % 64)) & 1U) ids.push_back(w.hi + i);
     const Cycles cost = k.hypercall_exit + (ids.empty() ? 0 : (ids.size() - 1) * k.per_target);
     vm_exit(c, trace::VmExitReason::Hypercall, cost, static_cast<std::uint32_t>(ids.size()));
-    const Cycles start = c.now;
-    c.now += std::min(k.icr_exit_write_at, k.hypercall_exit);
-    sync(c);  // KVM's first delivery happens now: records stay in time order
+    // KVM's kvm_pv_send_ipi: the hypercall's ICR value (vector and delivery
+    // mode) to each id, one after another, from icr_exit_write_at on.
+    const Cycles at = std::min(k.icr_exit_write_at, k.hypercall_exit);
     hypervisor_writes_ = true;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      const x86::IcrWrite one = x86::dest_write(
-          policy_.mode, ids[i], static_cast<std::uint8_t>(w.lo), x86::APIC_DEST_PHYSICAL);
-      apic_.write_icr(c.id, c.now + static_cast<Cycles>(i) * k.per_target, one.lo, one.hi);
+      const std::uint32_t hi = policy_.mode == x86::ApicMode::XApic ? ids[i] << 24 : ids[i];
+      apic_.write_icr(c.id, c.now, w.lo, hi, 0, at + static_cast<Cycles>(i) * k.per_target);
     }
     hypervisor_writes_ = false;
     c.hypervisor_writes += ids.size();
-    c.now = start + cost;
+    c.now += cost;
     return;
   }
   const machine::ApicMode mode = topology_.apic_mode();
   const std::vector<int> targets = apic_.destinations(c.id, w.lo, w.hi);
   const bool all_running =
-      std::all_of(targets.begin(), targets.end(), [&](int t) { return vcpu_running(t); });
+      std::all_of(targets.begin(), targets.end(), [&](int t) { return vcpu_running(t, c.now); });
   const bool unicast = physical_unicast(mode, w);
   if (v.icr_passthrough) {  // the guest's own APIC: a bare-metal write
     c.now += apic_.write_icr(c.id, c.now, w.lo, w.hi).cost;
@@ -117,7 +122,18 @@ void Core::begin_halt(CpuState& c) {
   vm_exit(c, trace::VmExitReason::Hlt, 0, 0);
 }
 
+// The halted vCPU runs again. Woken for an interrupt, it is back when that
+// wake-up completes (a deadline that came first does not cut it short);
+// woken by its own deadline (a host timer), it pays a wake-up too.
 void Core::end_halt(CpuState& c) {
+  if (c.halted_since != engine::kForever) {
+    if (c.kvm_waking)
+      c.now = std::max(c.now, c.wake_done);
+    else
+      c.now = vcpu_wake_at(c, c.now);
+    // An interrupt pending at VM entry is injected then: no exit of its own.
+    c.injected_at_entry = !c.irqs_off && apic_.highest_deliverable(c.id) >= 0;
+  }
   c.halted_since = engine::kForever;
   c.kvm_waking = false;
 }
@@ -126,10 +142,10 @@ void Core::end_halt(CpuState& c) {
 // the halt-polling window KVM is still spinning and only re-enters.
 Cycles Core::vcpu_wake_at(CpuState& c, Cycles t) {
   const machine::VirtConfig& v = *config_.virt;
-  const bool polled = t - c.halted_since <= v.halt_poll && v.halt_poll > 0;
+  const bool polled = t >= c.halted_since && t - c.halted_since <= v.halt_poll && v.halt_poll > 0;
   const Cycles delay = polled ? v.costs.poll_wakeup : v.costs.wakeup;
   c.kvm_waking = true;
-  c.injected_at_entry = true;
+  c.wake_done = t + delay;
   ++c.counters.vcpu_wakes;
   c.counters.vcpu_wake_cycles += delay;
   emit_at(c.id, t,

@@ -76,6 +76,31 @@ TEST_CASE("layers: a missing base, a non-string base and a cycle are clear error
   d.write("c.toml", "base = \"d.toml\"\n");
   const auto cycle = d.write("d.toml", "base = \"c.toml\"\n");
   const auto e3 = error_of([&] { Document::load_layered(cycle, "base"); });
-  CHECK_THAT(e3.message(), Catch::Contains("a cycle?"));
+  CHECK_THAT(e3.message(), Catch::Contains("makes a cycle"));  // found at once, not by depth
   CHECK_FALSE(e3.fix().empty());
+  const auto self = d.write("e.toml", "base = \"./e.toml\"\n");
+  CHECK_THAT(error_of([&] { Document::load_layered(self, "base"); }).message(),
+             Catch::Contains("makes a cycle"));
+}
+
+TEST_CASE("layers: absolute names, directories and over-long chains are refused", "[unit]") {
+  const Dir d("refused");
+  const auto absolute = d.write("a.toml", "base = \"/etc/hostname\"\n");
+  CHECK_THAT(error_of([&] { Document::load_layered(absolute, "base"); }).message(),
+             Catch::Contains("not a relative file name"));
+  std::filesystem::create_directories(d.path / "dir");
+  const auto folder = d.write("b.toml", "base = \"dir\"\n");
+  CHECK_THAT(error_of([&] { Document::load_layered(folder, "base"); }).message(),
+             Catch::Contains("not a regular file"));
+  // kMaxLayers bases load; one more is refused at the top file's `base`.
+  d.write("l0.toml", "x = 0\n");
+  for (int i = 1; i <= Document::kMaxLayers + 1; ++i)
+    d.write("l" + std::to_string(i) + ".toml",
+            "base = \"l" + std::to_string(i - 1) + ".toml\"\nx = " + std::to_string(i) + "\n");
+  const auto deepest_ok = d.path / ("l" + std::to_string(Document::kMaxLayers) + ".toml");
+  CHECK(Document::load_layered(deepest_ok, "base").root().required_int("x") ==
+        Document::kMaxLayers);
+  const auto too_deep = d.path / ("l" + std::to_string(Document::kMaxLayers + 1) + ".toml");
+  CHECK_THAT(error_of([&] { Document::load_layered(too_deep, "base"); }).message(),
+             Catch::Contains("bases deep"));
 }

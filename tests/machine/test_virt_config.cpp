@@ -90,3 +90,33 @@ TEST_CASE("virtualization: PV send-IPI's bitmap is at most two longs", "[unit]")
                         "receiver_exit = 1\neoi_exit = 1\n"),
               32, "without `pv_send_ipi");
 }
+
+TEST_CASE(
+    "virtualization: the fastpath cannot apply with IPIv, and KVM's delivery point lies "
+    "inside every exit",
+    "[unit]") {
+  const std::string x2apic = with("mode = \"xapic\"", "mode = \"x2apic\"");
+  const auto guest_on = [&](std::string_view features, std::string_view costs) {
+    return x2apic + "[virtualization]\nhypervisor = \"kvm\"\n" + std::string(features) +
+           "[virtualization.cost]\n" + std::string(costs);
+  };
+  const std::string costs = std::string(kExitCosts) + std::string(kHaltCosts);
+  CHECK_THAT(config_error_of(guest_on("vendor = \"intel\"\napicv = true\nipiv = true\n"
+                                      "x2apic_fastpath = true\n",
+                                      costs + "accelerated_icr_write = 1\nicr_fastpath_exit = 1\n"))
+                 .message(),
+             Catch::Contains("never exit under IPI virtualization"));
+  CHECK_THAT(config_error_of(guest("vendor = \"intel\"\napicv = true\nx2apic_fastpath = true\n",
+                                   costs + "icr_fastpath_exit = 835\n"))
+                 .message(),
+             Catch::Contains("xAPIC guest"));
+  // icr_exit_write_at = 890 (kExitCosts) but the fastpath exit is 835.
+  const auto e =
+      config_error_of(guest_on("vendor = \"intel\"\napicv = true\nx2apic_fastpath = true\n",
+                               costs + "icr_fastpath_exit = 835\n"));
+  CHECK_THAT(e.message(), Catch::Contains("lies past the end of `icr_fastpath_exit` = 835"));
+  CHECK(parse_machine_config(guest_on("vendor = \"intel\"\napicv = true\nx2apic_fastpath = true\n",
+                                      costs + "icr_fastpath_exit = 890\n"),
+                             "m.toml")
+            .virt->x2apic_fastpath);  // the boundary: exactly at the end is inside
+}

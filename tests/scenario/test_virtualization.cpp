@@ -295,3 +295,72 @@ TEST_CASE("kvm_send_ipi_mask windows: ids within 128 of the base share a hyperca
                      [&](const x86::IcrWrite& w) { calls.push_back(w); });
   CHECK(calls.size() == 4);
 }
+
+SCENARIO("a halted vCPU is woken once however many IPIs reach it meanwhile", "[scenario]") {
+  const auto m = guest("small4-zerocache", [](machine::VirtConfig& v) {
+    v.apicv = true;
+    v.ipiv = true;
+    v.halt = machine::HaltMode::Exit;
+  });
+  Machine sim(m);
+  sim.vector_handler(kVector, {"empty", 0, false});
+  sim.program(0, [](Cpu& c) {
+    c.compute(1000);
+    c.send_ipi(1, kVector);
+    c.send_ipi(1, kVector);  // arrives while KVM is still waking CPU 1
+  });
+  const Result r = sim.run();
+  REQUIRE(r.outcome().completed);
+  const auto wakes = r.typed<trace::VcpuWake>(1);
+  REQUIRE(wakes.size() == 1);
+  CHECK(wakes[0].time == 1000 + kDeliverSameSocket);
+  CHECK(first_time(r, Kind::IrqEntry, 1) == 1000 + kDeliverSameSocket + kWakeup);
+}
+
+SCENARIO("a vCPU halted until a deadline pays the host's wake-up at the deadline", "[scenario]") {
+  const auto m = guest("small4-zerocache", [](machine::VirtConfig& v) {
+    v.apicv = true;
+    v.halt = machine::HaltMode::Exit;
+    v.halt_poll = 2000;
+  });
+  const auto resumed_after = [&](Cycles deadline) {
+    Machine sim(m);
+    Cycles back = 0;
+    sim.program(1, [&](Cpu& c) {
+      c.idle_until(deadline);  // halted since 0
+      back = c.now();
+    });
+    const Result r = sim.run();
+    REQUIRE(r.outcome().completed);
+    REQUIRE(r.typed<trace::VcpuWake>(1).size() == 1);
+    CHECK(r.typed<trace::VcpuWake>(1)[0].time == deadline);
+    return back - deadline;
+  };
+  CHECK(resumed_after(2000) == kPollWakeup);  // inside the halt-polling window
+  CHECK(resumed_after(2001) == kWakeup);      // one cycle past it
+}
+
+SCENARIO("IPIv takes physical unicast only: a logical unicast still exits", "[scenario]") {
+  const auto ipiv = [](machine::VirtConfig& v) {
+    v.apicv = true;
+    v.ipiv = true;
+  };
+  const auto e = exits(raw_ipi(guest("x2apic-cluster-32", ipiv), 1000, true), 0);
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].reason == VmExitReason::IcrWrite);
+}
+
+SCENARIO("AVIC counts a vCPU still halt-polling as running", "[scenario]") {
+  const auto avic = [](machine::VirtConfig& v) {
+    v.vendor = machine::CpuVendor::Amd;
+    v.avic = true;
+    v.halt = machine::HaltMode::Exit;
+    v.halt_poll = 2000;
+  };
+  const auto m = guest("small4-zerocache", avic);
+  // CPU 1 halts at 10; the write at `at` checks IsRunning then.
+  CHECK(exits(raw_ipi(m, 10 + 2000, false, 10), 0).empty());  // last cycle of the window
+  const auto late = exits(raw_ipi(m, 10 + 2001, false, 10), 0);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].reason == VmExitReason::AvicIncompleteIpi);
+}
