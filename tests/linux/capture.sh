@@ -10,12 +10,13 @@
 #
 # Recipes: "basic" (the senders, as above) and "full", which adds kprobes on
 # smp_call_function_single_async (func read from the csd), the cond argument of
-# smp_call_function_many_cond (%r8), the enqueue helper __smp_call_single_queue
-# (with the node's u_flags), send_call_function_single_ipi, llist_add_batch with
-# its return value (1 = the list was empty; the caller names the path), and the
-# callbacks xcall_load makes run (flush_tlb_func, ipi_mb, ipi_rseq, do_sync_core,
+# smp_call_function_many_cond (%r8), the enqueue helpers generic_exec_single and
+# __smp_call_single_queue (with the csd's u_flags), send_call_function_single_ipi
+# (called only when the llist_add found the queue empty), and the callbacks
+# xcall_load makes run (flush_tlb_func, ipi_mb, ipi_rseq, do_sync_core,
 # nohz_csd_func, each with a kretprobe); xcall_load then also runs its wake-burst
-# and static-key phases. The probe definitions are copied into the fixture's header.
+# and static-key phases. The probe definitions and kprobe_profile (hits and
+# misses per probe) are copied into the fixture's header.
 #
 # Usage: tests/linux/capture.sh [name] [rounds] [recipe]   (default: linux-6.1-smp4, 20, basic)
 # Env:   KEEP_BYTES (fixture size cap, default 190000), QEMU_TIMEOUT (s, default 600),
@@ -80,10 +81,11 @@ add 'p:xcallsim/send_mask native_send_call_func_ipi mask=+0(%di):x64'
 add 'p:xcallsim/flush __flush_smp_call_function_queue'
 if [ $recipe = full ]; then
   add 'p:xcallsim/scf_async smp_call_function_single_async cpu=%di:s32 csd=%si:x64 func=+16(%si):symbol'
+  # Debian's 6.1 build inlines __smp_call_single_queue into generic_exec_single:
+  # its probe sees the TTWU wakelist only, so the single path is probed here.
+  add 'p:xcallsim/exec generic_exec_single cpu=%di:s32 csd=%si:x64 flags=+8(%si):u32 func=+16(%si):symbol'
   add 'p:xcallsim/queue __smp_call_single_queue cpu=%di:s32 node=%si:x64 flags=+8(%si):u32'
   add 'p:xcallsim/intent send_call_function_single_ipi cpu=%di:s32'
-  add 'p:xcallsim/llist_add llist_add_batch head=%dx:x64'
-  add 'r:xcallsim/llist_add_ret llist_add_batch empty=\$retval:u8'
   for cb in flush_tlb_func ipi_mb ipi_rseq do_sync_core nohz_csd_func; do
     add "p:xcallsim/\$cb \$cb"
     add "r:xcallsim/\${cb}_ret \$cb"
@@ -108,6 +110,10 @@ stty -F /dev/ttyS1 raw -echo 2>/dev/null
   echo "# xcallsim-capture: recipe $recipe rounds $rounds cmdline \$(cat /proc/cmdline)"
   while read -r def; do echo "# xcallsim-probe: \$def"; done < \$T/kprobe_events
   [ -e /tmp/notes ] && cat /tmp/notes
+  # hits and misses per probe: a probe that fires while another runs on its CPU is missed
+  while read -r ev hits misses; do
+    echo "# xcallsim-kprobe-profile: \$ev hits=\$hits misses=\$misses"
+  done < \$T/kprobe_profile
   cat \$T/trace
   echo "# xcallsim-capture: end"
 } > /dev/ttyS1
