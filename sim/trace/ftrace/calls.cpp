@@ -48,10 +48,11 @@ void Layer::drop_shadowed() {
 bool Layer::queued_after(std::size_t i) const {
   const Pending& exec = p_[i];
   const std::uint32_t target = CsdQueue::from(exec.record).target;
-  for (std::size_t j = i + 1, n = 0; j < p_.size() && n < kScanLimit; ++j) {
+  // At most kScanLimit records of any CPU ahead (the hit follows at once on
+  // its CPU), so hostile input with many exec hits stays linear.
+  for (std::size_t j = i + 1; j < p_.size() && j - i <= kScanLimit; ++j) {
     const Pending& q = p_[j];
     if (q.record.cpu != exec.record.cpu || q.context != exec.context) continue;
-    ++n;
     if (q.record.kind == Kind::CsdQueue)
       return q.origin == Origin::QueueProbe && CsdQueue::from(q.record).target == target;
     if (q.record.kind == Kind::XcallIssue || q.record.kind == Kind::XcallReturn) return false;
