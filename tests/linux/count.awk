@@ -288,5 +288,5 @@ END {
       if (!ipi_to[k, t]) ++out["many_csds.without_own_ipi"]
     }
   }
-  for (k in out) print k, out[k] | "sort"
+  for (k in out) print k, out[k] | "LC_ALL=C sort"
 }
