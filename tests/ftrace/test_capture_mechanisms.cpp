@@ -193,3 +193,15 @@ TEST_CASE(
     CHECK_FALSE(queues[1].inferred);
   }
 }
+
+TEST_CASE(
+    "enqueues inferred at an IPI and at a bare issue after the same record stay in time "
+    "order (fuzz finding)",
+    "[unit][ftrace]") {
+  // Call 1's IPI (cpu 1, 6 us) directly follows call 2's issue (cpu 2, 5 us),
+  // which nothing follows: both calls' inferred csds go after that issue.
+  const auto r = import(many(1, 0, "0x3", "1") + many(2, 5, "0x5", "1") + send_single(1, 6, 0));
+  REQUIRE(all<CsdQueue>(r.trace).size() == 2);
+  for (std::size_t i = 1; i < r.trace.records.size(); ++i)
+    CHECK(r.trace.records[i - 1].time <= r.trace.records[i].time);
+}

@@ -126,6 +126,12 @@ void Layer::infer_enqueues() {
       ++stats_.inferred_enqueues;
     }
   }
+  // Two calls' enqueues may follow one record (one placed at its IPI, one at
+  // an issue with nothing after it): keep the trace in time order.
+  for (auto& [after, queued] : extra)
+    std::stable_sort(queued.begin(), queued.end(), [](const Pending& a, const Pending& b) {
+      return a.record.time < b.record.time;
+    });
   compact(extra);
 }
 
