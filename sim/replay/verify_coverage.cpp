@@ -19,12 +19,16 @@ std::vector<Check> coverage(const Tally& t, const Present& present, const Verify
         "ended in flight)",
         untraced.empty() ? "" : "; ", t.cut);
   out.push_back({"returns", t.returns, "calls", untraced});
-  out.push_back({"SYNC completion", t.sync, "SYNC calls",
-                 t.sync_untraced == 0
-                     ? std::string()
-                     : fmt::format("{} SYNC call(s) whose function has no callback events in "
-                                   "this trace",
-                                   t.sync_untraced)});
+  std::string sync_skipped;
+  if (t.sync_untraced > 0)
+    sync_skipped = fmt::format(
+        "{} SYNC call(s) whose function has no callback events in this trace", t.sync_untraced);
+  if (t.sync_blind > 0)
+    sync_skipped += fmt::format(
+        "{}{} SYNC call(s) on a target whose call-function handler shows no queue flush "
+        "while it waited (the capture missed that handler's probe hits)",
+        sync_skipped.empty() ? "" : "; ", t.sync_blind);
+  out.push_back({"SYNC completion", t.sync, "SYNC calls", sync_skipped});
   out.push_back({"per-sender FIFO", t.fifo, "ASYNC callbacks",
                  t.fifo > 0         ? std::string()
                  : present.enqueues ? "no ASYNC callback in this trace is linked to its enqueue"

@@ -20,7 +20,7 @@ using trace::Record;
 // events exist (an import without csd events has no unlocks to check).
 struct Present {
   std::set<std::uint32_t> funcs_run;  // functions with a FuncEntry
-  bool func_entries = false, unlocks = false, enqueues = false;
+  bool func_entries = false, unlocks = false, enqueues = false, flushes = false;
   std::set<trace::Api> returned_apis;              // APIs with an XcallReturn
   std::map<std::uint16_t, std::size_t> last_call;  // cpu -> index of its last issue/return
 
@@ -34,6 +34,7 @@ struct Present {
       }
       unlocks |= r.kind == Kind::CsdUnlock;
       enqueues |= r.kind == Kind::CsdQueue;
+      flushes |= r.kind == Kind::FlushBegin;
       if (r.kind == Kind::XcallReturn) returned_apis.insert(trace::XcallReturn::from(r).api);
       if (r.kind == Kind::XcallIssue || r.kind == Kind::XcallReturn) last_call[r.cpu] = i;
     }
@@ -44,6 +45,7 @@ struct Tally {
   std::uint64_t returns = 0, no_return_events = 0, cut = 0;
   std::map<trace::Api, std::uint64_t> untraced;  // calls of APIs without return events
   std::uint64_t sync = 0, sync_untraced = 0;
+  std::uint64_t sync_blind = 0;  // of them, with a target whose handler lost its events
   std::uint64_t fifo = 0, reuse = 0, ipi = 0;
 };
 

@@ -119,8 +119,10 @@ TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[uni
         XcallIssue{.call = 1, .api = Api::CallFunctionSingle, .flags = 0x10, .target = 1, .func = 0}
             .to_record());
   // No enqueue event: the single path's csd is inferred, its queue empty
-  // because the call sent an IPI to cpu 1 (SEMANTICS 10).
-  CHECK(recs[1] == CsdQueue{.call = 1,
+  // because the call sent an IPI to cpu 1 (SEMANTICS 10); it is placed at
+  // that IPI, where the llist_add is (after the csd_lock wait).
+  CHECK(recs[1] == CsdQueue{.time = 1000,
+                            .call = 1,
                             .target = 1,
                             .csd = kNone,
                             .type = CsdType::Sync,
@@ -144,6 +146,7 @@ TEST_CASE("kprobes on senders become XcallIssue, XcallReturn and IpiSend", "[uni
   for (std::uint32_t t = 1; t <= 3; ++t) {  // mask 0xf minus self; each IPI'd
     const auto q = CsdQueue::from(recs[5 + t]);
     CHECK(q.target == t);
+    CHECK(q.time == 5000);  // at the call's send_mask
     CHECK(q.call == 2);
     CHECK(q.inferred);
     CHECK(q.queue_was_empty);

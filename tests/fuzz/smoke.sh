@@ -45,8 +45,10 @@ mkdir -p "$seeds/trace" "$seeds/machine" "$seeds/scenario" "$seeds/ftrace" "$see
 ASAN_OPTIONS=detect_stack_use_after_return=0 "$build/tests/fuzz/fuzz_seeds" "$seeds/trace"
 cp "$root"/configs/machines/*.toml "$seeds/machine/"
 cp "$root"/configs/scenarios/*.toml "$seeds/scenario/"
-# The head of the ftrace fixture (small enough to mutate).
+# The heads of the ftrace fixtures (small enough to mutate): the basic capture,
+# and a full one (callback, enqueue and async probes, kprobe_profile header).
 head -c 8000 "$root/tests/linux/fixtures/linux-6.1-smp4.txt" >"$seeds/ftrace/head.txt"
+head -c 12000 "$root/tests/linux/fixtures/linux-6.1-smp4-full.txt" >"$seeds/ftrace/head-full.txt"
 cp "$root"/tests/ftrace/fixtures/*.txt "$seeds/ftrace/"  # every event source, both text formats
 printf '\0' >"$seeds/devmodel/empty"
 

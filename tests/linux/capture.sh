@@ -8,12 +8,27 @@
 # text to a second serial port. The result is trimmed to a window and written to
 # tests/linux/fixtures/<name>.txt.
 #
-# Usage: tests/linux/capture.sh [name] [rounds]      (default: linux-6.1-smp4, 20)
-# Env:   KEEP_BYTES (fixture size cap, default 190000), QEMU_TIMEOUT (s, default 600)
+# Recipes: "basic" (the senders, as above) and "full", which adds kprobes on
+# smp_call_function_single_async (func read from the csd), the cond argument of
+# smp_call_function_many_cond (%r8), the enqueue helpers generic_exec_single and
+# __smp_call_single_queue (with the csd's u_flags), send_call_function_single_ipi
+# (called only when the llist_add found the queue empty), and the callbacks
+# xcall_load makes run (flush_tlb_func, ipi_mb, ipi_rseq, do_sync_core,
+# nohz_csd_func, each with a kretprobe); xcall_load then also runs its wake-burst
+# and static-key phases. The probe definitions and kprobe_profile (hits and
+# misses per probe) are copied into the fixture's header.
+#
+# Usage: tests/linux/capture.sh [name] [rounds] [recipe]   (default: linux-6.1-smp4, 20, basic)
+# Env:   KEEP_BYTES (fixture size cap, default 190000), QEMU_TIMEOUT (s, default 600),
+#        IDLE_POLL=1 (boot with idle=poll: idle CPUs poll, so wakeups skip the IPI)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 name=${1:-linux-6.1-smp4}
 rounds=${2:-20}
+recipe=${3:-basic}
+case $recipe in basic | full) ;; *) echo "capture: unknown recipe $recipe" >&2; exit 2 ;; esac
+append_extra=""
+[ "${IDLE_POLL:-0}" = 1 ] && append_extra=" idle=poll"
 keep_bytes=${KEEP_BYTES:-190000}
 qemu_timeout=${QEMU_TIMEOUT:-600}
 
@@ -55,11 +70,27 @@ echo 2048 > \$T/buffer_size_kb
 add() { echo "\$1" >> \$T/kprobe_events 2>/dev/null || echo "# xcallsim-capture: kprobe failed: \$1" >> /tmp/notes; }
 add 'p:xcallsim/scf_single smp_call_function_single cpu=%di:s32 func=%si:symbol wait=%cx:s32'
 add 'r:xcallsim/scf_single_ret smp_call_function_single ret=\$retval:s32'
-add 'p:xcallsim/scf_many smp_call_function_many_cond mask=+0(%di):x64 func=%si:symbol flags=%cx:u32'
+if [ $recipe = full ]; then
+  add 'p:xcallsim/scf_many smp_call_function_many_cond mask=+0(%di):x64 func=%si:symbol scf_flags=%cx:u32 cond=%r8:symbol'
+else
+  add 'p:xcallsim/scf_many smp_call_function_many_cond mask=+0(%di):x64 func=%si:symbol flags=%cx:u32'
+fi
 add 'r:xcallsim/scf_many_ret smp_call_function_many_cond'
 add 'p:xcallsim/send_single native_send_call_func_single_ipi cpu=%di:s32'
 add 'p:xcallsim/send_mask native_send_call_func_ipi mask=+0(%di):x64'
 add 'p:xcallsim/flush __flush_smp_call_function_queue'
+if [ $recipe = full ]; then
+  add 'p:xcallsim/scf_async smp_call_function_single_async cpu=%di:s32 csd=%si:x64 func=+16(%si):symbol'
+  # Debian's 6.1 build inlines __smp_call_single_queue into generic_exec_single:
+  # its probe sees the TTWU wakelist only, so the single path is probed here.
+  add 'p:xcallsim/exec generic_exec_single cpu=%di:s32 csd=%si:x64 flags=+8(%si):u32 func=+16(%si):symbol'
+  add 'p:xcallsim/queue __smp_call_single_queue cpu=%di:s32 node=%si:x64 flags=+8(%si):u32'
+  add 'p:xcallsim/intent send_call_function_single_ipi cpu=%di:s32'
+  for cb in flush_tlb_func ipi_mb ipi_rseq do_sync_core nohz_csd_func; do
+    add "p:xcallsim/\$cb \$cb"
+    add "r:xcallsim/\${cb}_ret \$cb"
+  done
+fi
 for ev in xcallsim irq_vectors/call_function_entry irq_vectors/call_function_exit \
     irq_vectors/call_function_single_entry irq_vectors/call_function_single_exit \
     irq_vectors/reschedule_entry irq_vectors/reschedule_exit sched/sched_wake_idle_without_ipi \
@@ -69,14 +100,20 @@ for ev in xcallsim irq_vectors/call_function_entry irq_vectors/call_function_exi
 done
 echo > \$T/trace
 echo 1 > \$T/tracing_on
-/bin/xcall_load $rounds
+/bin/xcall_load $rounds $recipe
 echo 0 > \$T/tracing_on
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 {
   echo "# xcallsim-capture: kernel \$(uname -r) smp=4 qemu-tcg"
   mhz=\$(dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1 | grep -o '[0-9.]*')
   echo "# xcallsim-clock: x86-tsc tsc_mhz=\$mhz"
+  echo "# xcallsim-capture: recipe $recipe rounds $rounds cmdline \$(cat /proc/cmdline)"
+  while read -r def; do echo "# xcallsim-probe: \$def"; done < \$T/kprobe_events
   [ -e /tmp/notes ] && cat /tmp/notes
+  # hits and misses per probe: a probe that fires while another runs on its CPU is missed
+  while read -r ev hits misses; do
+    echo "# xcallsim-kprobe-profile: \$ev hits=\$hits misses=\$misses"
+  done < \$T/kprobe_profile
   cat \$T/trace
   echo "# xcallsim-capture: end"
 } > /dev/ttyS1
@@ -90,7 +127,7 @@ out=$work/serial1.txt
 echo "capture: booting (TCG, -smp 4); console log kept in /tmp/xcallsim-capture-console.txt" >&2
 timeout "$qemu_timeout" qemu-system-x86_64 -accel tcg -smp 4 -m 512M -nographic -no-reboot \
   -kernel "$kernel" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 tsc=reliable trace_clock=x86-tsc quiet panic=-1" \
+  -append "console=ttyS0 tsc=reliable trace_clock=x86-tsc quiet panic=-1$append_extra" \
   -serial "file:$work/console.txt" -serial "file:$out" -monitor none || true
 if ! grep -q '^# xcallsim-capture: end' "$out"; then
   echo "capture: no complete trace on ttyS1; console tail:" >&2

@@ -230,3 +230,36 @@ TEST_CASE("retime: an imported many-call with scf_flags=0x3 re-times as SYNC",
   CHECK(s.rows[0].flags == 0x10);  // SYNC: the re-timed caller waits for its targets
   CHECK(s.unreturned == 0);
 }
+
+TEST_CASE("retime: a real capture's SYNC many-calls (scf_flags SCF_WAIT) re-time as SYNC",
+          "[scenario][retime]") {
+  // tests/linux/fixtures/linux-6.1-smp4-full.txt: TLB shootdowns, membarrier
+  // and text_poke's do_sync_core, all probed with scf_flags=.
+  const std::string path = XCALLSIM_LINUX_FIXTURES "/linux-6.1-smp4-full.txt";
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  trace::TraceFile file;
+  file.trace = trace::ftrace::import_ftrace(in, path).trace;
+  file.header.source = trace::Source::LinuxFtrace;
+  file.header.machine = "linux";
+  file.header.scenario = path;
+  file = trace::read_trace_from_memory(trace::encode_trace(file.trace, file.header));
+  const auto result =
+      replay::retime(replay::extract_workload(file, path), shipped_machine("default"));
+  REQUIRE(result.outcome.completed);
+  const auto many_rows = [](const replay::Summary& s) {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> out;
+    for (const auto& row : s.rows)
+      if (row.api == static_cast<std::uint32_t>(trace::Api::CallFunctionMany) ||
+          row.api == static_cast<std::uint32_t>(trace::Api::OnEachCpuCondMask))
+        out[{row.api, row.flags}] = row.count;
+    return out;
+  };
+  const auto before = many_rows(replay::summarize(file.trace));
+  const auto after = many_rows(replay::summarize(result.trace));
+  std::uint64_t sync = 0;
+  for (const auto& [key, n] : before) sync += key.second == 0x10 ? n : 0;
+  CHECK(sync > 0);
+  CHECK(after == before);  // every SYNC many-call is SYNC again, none turned ASYNC
+  CHECK(replay::verify(result.trace).empty());
+}

@@ -107,6 +107,7 @@ class Layer {
   // A tracepoint beats a probe of the same fact: csd_queue_cpu fires inside
   // __smp_call_single_queue, which generic_exec_single calls.
   void drop_shadowed();
+  bool queued_after(std::size_t exec) const;
 
   // A return closes the innermost open issue of its API family *and
   // context* on its CPU, not the stack top: a tick's async call inside a
@@ -117,8 +118,8 @@ class Layer {
 
   // Call ids in issue order; sender records go to the innermost active call
   // of their CPU and context. A call without a return (async single,
-  // capture cut) stays active until the next issue, return or interrupt exit
-  // of its context.
+  // capture cut) stays active until the next issue, return, or interrupt
+  // entry or exit of its context.
   void attribute();
 
   // Removes dropped records and inserts `extra` after the records they follow.
@@ -167,10 +168,19 @@ class Layer {
   // without a cond function, else those an IPI or a callback run shows.
   void infer_enqueues();
 
+  // Where a call's inferred enqueues go (they are inserted before this
+  // index): its first IPI, elision, local run or return on its CPU and
+  // context; kNoIndex if none follows (then right after its issue).
+  std::size_t enqueue_point(const Call& call) const;
+
   // A callback on a CPU ran the oldest waiting enqueue there of its csd
-  // (csd events) or its function (probes); its exit is the innermost open
-  // run of that function on the CPU.
+  // (csd events) or its function (probes), skipping those of SYNC calls that
+  // had returned before it (their run was not seen); its exit is the
+  // innermost open run of that function on the CPU.
   void link_callbacks();
+
+  // `call` is SYNC and returned before `time`: its csds have all run.
+  bool returned_before(std::uint32_t call, std::uint64_t time) const;
 
   // send_call_function_single_ipi() hits told mark_empty_queues() which
   // queues were empty; they become IPIs only in a trace with no other send

@@ -36,9 +36,28 @@ void Layer::drop_shadowed() {
   for (std::size_t i = 0; i < p_.size(); ++i) {
     const Origin o = p_[i].origin;
     drop_[i] = (o == Origin::QueueProbe && csd_queue) ||
-               (o == Origin::ExecProbe && (csd_queue || queue_probe)) ||
+               (o == Origin::ExecProbe && (csd_queue || (queue_probe && queued_after(i)))) ||
                (o == Origin::CallbackProbe && csd_func);
   }
+}
+
+// A generic_exec_single hit is shadowed by the __smp_call_single_queue hit
+// it makes, the next enqueue on its CPU and context, for the same target.
+// Where the build inlined __smp_call_single_queue into generic_exec_single
+// (Debian's 6.1), that probe sees only the TTWU wakelist: the exec hit stays.
+bool Layer::queued_after(std::size_t i) const {
+  const Pending& exec = p_[i];
+  const std::uint32_t target = CsdQueue::from(exec.record).target;
+  // At most kScanLimit records of any CPU ahead (the hit follows at once on
+  // its CPU), so hostile input with many exec hits stays linear.
+  for (std::size_t j = i + 1; j < p_.size() && j - i <= kScanLimit; ++j) {
+    const Pending& q = p_[j];
+    if (q.record.cpu != exec.record.cpu || q.context != exec.context) continue;
+    if (q.record.kind == Kind::CsdQueue)
+      return q.origin == Origin::QueueProbe && CsdQueue::from(q.record).target == target;
+    if (q.record.kind == Kind::XcallIssue || q.record.kind == Kind::XcallReturn) return false;
+  }
+  return false;
 }
 
 // A return closes the innermost open issue of its API family *and
@@ -78,8 +97,8 @@ void Layer::drop_call(std::size_t issue) {
 
 // Call ids in issue order; sender records go to the innermost active call
 // of their CPU and context. A call without a return (async single,
-// capture cut) stays active until the next issue, return or interrupt exit
-// of its context.
+// capture cut) stays active until the next issue, return, or interrupt
+// entry or exit of its context.
 void Layer::attribute() {
   struct Active {
     std::uint32_t call;
@@ -131,6 +150,11 @@ void Layer::attribute() {
         if (!stack.empty()) stack.pop_back();
         break;
       }
+      // An interrupt's entry ends a returnless call of its context too: a
+      // tick's async call is over by the next handler on that CPU (hardirq
+      // handlers do not nest), even where the tick's own exit is not traced,
+      // so that handler's callbacks are not the async call's local run.
+      case Kind::IrqEntry:
       case Kind::IrqExit:
         pop_weak();
         break;

@@ -53,6 +53,21 @@ std::vector<std::uint32_t> Layer::requested(const Call& call) const {
   return out;
 }
 
+std::size_t Layer::enqueue_point(const Call& call) const {
+  const std::uint32_t id = call.record.call;
+  const auto& list = by_cpu_.at(call.record.cpu);
+  auto at = std::lower_bound(list.begin(), list.end(), call.issue);
+  for (std::size_t n = 0; at != list.end() && ++at != list.end() && n < kScanLimit; ++n) {
+    const Pending& q = p_[*at];
+    if (q.context != call.context || q.record.call != id) continue;
+    const Kind k = q.record.kind;
+    if (k == Kind::IpiSend || k == Kind::IpiElided || k == Kind::XcallReturn ||
+        (k == Kind::FuncEntry && FuncEntry::from(q.record).local))
+      return *at;
+  }
+  return kNoIndex;
+}
+
 // The enqueues no event shows: the single path's one csd, the many path's
 // inlined llist_add per target (SEMANTICS 18): every requested target
 // without a cond function, else those an IPI or a callback run shows.
@@ -90,8 +105,14 @@ void Layer::infer_enqueues() {
             (issue.func != kNoFunc && ran(t, issue.func, issue.time, until)))
           targets.push_back(t);
     }
+    // The llist_adds come after the csd_lock waits, right before the call's
+    // IPIs (or its local run, or its wait): there, not at the issue, which
+    // may be milliseconds earlier, so callbacks find their csd in queue order.
+    const std::size_t before = enqueue_point(call);
+    const std::size_t after = before == kNoIndex ? call.issue : before - 1;
+    const std::uint64_t at = before == kNoIndex ? issue.time : p_[before].record.time;
     for (std::uint32_t t : targets) {
-      Pending q{.record = CsdQueue{.time = issue.time,
+      Pending q{.record = CsdQueue{.time = at,
                                    .cpu = issue.cpu,
                                    .call = issue.call,
                                    .target = t,
@@ -101,16 +122,30 @@ void Layer::infer_enqueues() {
                                    .inferred = true}
                               .to_record(),
                 .context = call.context};
-      extra[call.issue].push_back(q);
+      extra[after].push_back(q);
       ++stats_.inferred_enqueues;
     }
   }
+  // Two calls' enqueues may follow one record (one placed at its IPI, one at
+  // an issue with nothing after it): keep the trace in time order.
+  for (auto& [after, queued] : extra)
+    std::stable_sort(queued.begin(), queued.end(), [](const Pending& a, const Pending& b) {
+      return a.record.time < b.record.time;
+    });
   compact(extra);
 }
 
 // A callback on a CPU ran the oldest waiting enqueue there of its csd
-// (csd events) or its function (probes); its exit is the innermost open
-// run of that function on the CPU.
+// (csd events) or its function (probes), skipping those of SYNC calls that
+// had returned before it; its exit is the innermost open run of that
+// function on the CPU.
+bool Layer::returned_before(std::uint32_t call, std::uint64_t time) const {
+  if (call == 0) return false;
+  const Call& c = calls_[call - 1];
+  return csd_type_of(c.record.flags) == CsdType::Sync && c.ret != kNoIndex &&
+         p_[c.ret].record.time < time;
+}
+
 void Layer::link_callbacks() {
   struct Waiting {
     std::uint32_t call, func, csd;
@@ -135,6 +170,10 @@ void Layer::link_callbacks() {
       FuncEntry entry = FuncEntry::from(r);
       if (!entry.local) {
         auto& q = waiting[r.cpu];
+        // A SYNC call that returned has run all its csds (csd_lock_wait): one
+        // still waiting here ran unseen (a missed kprobe hit) and must not take
+        // this later run from the csd it belongs to.
+        std::erase_if(q, [&](const Waiting& w) { return returned_before(w.call, r.time); });
         auto it = std::find_if(q.begin(), q.end(), [&](const Waiting& w) {
           return entry.csd != kNone ? w.csd == entry.csd : w.func == entry.func;
         });
