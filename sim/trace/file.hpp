@@ -1,4 +1,4 @@
-// Contract: the on-disk trace format of docs/trace-format.md (version 3). A
+// Contract: the on-disk trace format of docs/trace-format.md (version 4). A
 // `Writer` streams a header and 32-byte little-endian records to an ostream or
 // file; mask and function tables travel in-stream as definition records
 // (ids dense, defined once, in ascending order, before first use), so a
