@@ -44,6 +44,12 @@ mkdir -p "$seeds/trace" "$seeds/machine" "$seeds/scenario" "$seeds/ftrace" "$see
   "$work/artifacts"
 ASAN_OPTIONS=detect_stack_use_after_return=0 "$build/tests/fuzz/fuzz_seeds" "$seeds/trace"
 cp "$root"/configs/machines/*.toml "$seeds/machine/"
+# The guests, with their base laid in by hand (the target resolves no base):
+# default.toml plus a [virtualization] of each kind.
+for guest in "$root"/configs/machines/validation/kvm-e5-2658-*.toml "$root"/configs/machines/kvm/*.toml; do
+  { grep -v '^base = ' "$root"/configs/machines/default.toml | sed '/^overridable = /d'
+    sed -n '/^\[virtualization\]/,$p' "$guest"; } > "$seeds/machine/guest-$(basename "$guest")"
+done
 cp "$root"/configs/scenarios/*.toml "$seeds/scenario/"
 # The heads of the ftrace fixtures (small enough to mutate): the basic capture,
 # and a full one (callback, enqueue and async probes, kprobe_profile header).
