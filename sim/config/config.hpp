@@ -4,8 +4,10 @@
 // it was asked about (present or not); finish() then rejects the first key in
 // the file that nobody asked about, suggesting the closest known one. Every
 // failure is a ConfigError positioned at file:line:col (keys point at the key,
-// array elements at the element, missing keys at their table). Views are not
-// thread-safe; nothing here depends on hash order or host addresses.
+// array elements at the element, missing keys at their table). A layered
+// document (load_layered) is several files merged key by key; each error
+// names the file its key came from. Views are not thread-safe; nothing here
+// depends on hash order or host addresses.
 #pragma once
 
 #include <array>

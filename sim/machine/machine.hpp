@@ -1,5 +1,7 @@
-// Contract: the simulated machine's static description. A MachineConfig is
-// parsed once from TOML (errors -> config::ConfigError with file:line:col);
+// Contract: the simulated machine's static description: bare metal, or a
+// KVM guest (VirtConfig). A MachineConfig is parsed once from TOML, laid over
+// its `base` preset and any sweep overrides (errors -> config::ConfigError
+// with file:line:col);
 // Topology is immutable after construction and answers placement, APIC-id and
 // distance queries in O(1). Logical CPU numbering is Linux-like: first the
 // thread-0 of every core (socket-major), then the thread-1 siblings, etc.
