@@ -110,9 +110,6 @@ class Device {
   shm::RingHeader* ring(int cpu) const;
 
  private:
-  struct CpuClock {
-    std::uint64_t now = 0;
-  };
   // serve.cpp
   void serve_all();
   void scan(int cpu);

@@ -395,9 +395,6 @@ const std::filesystem::path& Server::runtime_dir() const {
   static const std::filesystem::path none;
   return impl_->dir ? impl_->dir->path() : none;
 }
-int Server::vectors() const {
-  return impl_->vectors;
-}
 std::uint64_t Server::shm_size() const {
   return impl_->shm_size;
 }

@@ -81,7 +81,6 @@ class Server {
 
   const std::filesystem::path& socket_path() const;
   const std::filesystem::path& runtime_dir() const;
-  int vectors() const;
   std::uint64_t shm_size() const;
   Device& device();  // after start()
   ServerStats stats() const;

@@ -57,7 +57,6 @@ using FuncId = std::uint32_t;
 // Flags of the seed API (SEMANTICS 0.2).
 inline constexpr unsigned kAsync = xcall::XCALL_TYPE_ASYNC;
 inline constexpr unsigned kSync = xcall::XCALL_TYPE_SYNC;
-inline constexpr int kAllCpus = xcall::XCALL_ALL;
 
 // The named smp_cond_func_t set a program can pass to the *_cond calls
 // (evaluated on the sender, per target CPU, SEM 1.4.5).
