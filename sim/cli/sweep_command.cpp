@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "sim/cli/session.hpp"
 #include "sim/cli/sweep_ranks.hpp"
 #include "sim/config/config.hpp"
+#include "sim/plot/gnuplot.hpp"
 #include "sim/sweep/sweep.hpp"
 #include "sim/text/text.hpp"
 
@@ -29,7 +31,33 @@ struct SweepArgs {
   unsigned jobs = 0;
   bool resume = false;
   bool quiet = false;
+  bool no_plot = false;
 };
+
+// The spec's [plot], next to the CSV: data and script, then gnuplot.
+int draw_plot(const SweepArgs& args, const sweep::Spec& spec, std::vector<std::string> lines,
+              const std::vector<sweep::Row>& rows) {
+  for (const sweep::Row& row : rows) lines.push_back(sweep::csv_line(spec, row));
+  try {
+    const sweep::PlotFiles files = sweep::write_plot(spec, lines, args.out);
+    if (args.no_plot) {
+      fmt::print("wrote {} and {}\n", files.data.string(), files.script.string());
+      return kExitOk;
+    }
+    plot::run(files.script);
+    fmt::print("wrote {} ({} and {})\n", files.image.string(), files.data.string(),
+               files.script.string());
+  } catch (const plot::PlotError& e) {
+    fmt::print(stderr, "xcallsim sweep: plot: error: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::system_error& e) {
+    fmt::print(stderr,
+               "xcallsim sweep: plot: error: cannot write: {}; fix: name a writable --out\n",
+               e.what());
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
 
 // The rows a killed run already wrote: the longest prefix of complete lines
 // that are the grid's first points, under the same header.
@@ -178,6 +206,10 @@ int run_sweep(const SweepArgs& args, const std::optional<MpiWorld>& world) {
     fmt::print("\nwrote {} ({} points{}{})\n", args.out, done.size() + rows.size(),
                done.empty() ? "" : fmt::format(", {} kept from the earlier run", done.size()),
                coordinator ? fmt::format(", spread over {} MPI ranks", world->size) : "");
+  if (spec.plot && args.out.empty() && !interruption.requested())
+    fmt::print(stderr, "xcallsim sweep: [plot] is drawn next to --out FILE; none was given\n");
+  if (spec.plot && !args.out.empty() && !interruption.requested())
+    if (const int status = draw_plot(args, spec, done, rows); status != kExitOk) return status;
   if (interruption.requested()) {
     fmt::print(stderr, "xcallsim sweep: {}; {} of {} points done (--resume goes on)\n",
                interruption.describe(), done.size() + rows.size(), grid.size());
@@ -209,6 +241,9 @@ void add_sweep_command(CLI::App& app, int& status) {
                 "Keep the rows --out already holds (a killed sweep) and run the rest")
       ->needs("--out");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress line on stderr");
+  cmd->add_flag("--no-plot", args->no_plot,
+                "With a [plot] in the spec: write its data and script next to --out, but do not "
+                "run gnuplot");
   cmd->callback([args, &status] {
     const std::optional<MpiWorld> world = mpi_world();
     status = run_sweep(*args, world);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <array>
 #include <set>
@@ -116,6 +117,34 @@ Vary read_vary(config::Table t, const std::vector<std::string>& machines) {
   return v;
 }
 
+PlotSpec read_plot(config::Table t, const Spec& spec) {
+  PlotSpec p;
+  const std::string x = t.required_string("x");
+  const auto axis =
+      std::find_if(spec.vary.begin(), spec.vary.end(), [&](const Vary& v) { return v.key == x; });
+  if (axis == spec.vary.end())
+    t.fail("x", fmt::format("plot x `{}` is not a [[vary]] key of this sweep", x),
+           "name the key of one [[vary]] (its values make the x axis)");
+  for (const std::string& value : axis->values) {
+    char* end = nullptr;
+    std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size())
+      t.fail("x", fmt::format("plot x `{}` has a value that is not a number ({})", x, value),
+             "plot against a [[vary]] key with numeric values");
+  }
+  p.x_axis = static_cast<std::size_t>(axis - spec.vary.begin());
+  const std::string y = t.required_string("y");
+  const auto column = std::find_if(spec.columns.begin(), spec.columns.end(),
+                                   [&](const Column& c) { return c.header == y; });
+  if (column == spec.columns.end())
+    t.fail("y", fmt::format("plot y `{}` is not a column of this sweep", y),
+           "name a [[column]]'s header, e.g. \"p50_ns smp_xcall SYNC\"");
+  p.y_column = static_cast<std::size_t>(column - spec.columns.begin());
+  p.title = t.optional_string("title").value_or(spec.name);
+  t.finish();
+  return p;
+}
+
 Spec read_spec(config::Table root, const fs::path& base_dir) {
   Spec spec;
   spec.source = root.source();
@@ -176,6 +205,7 @@ Spec read_spec(config::Table root, const fs::path& base_dir) {
     root.fail("column", "no [[column]]", "add [[column]] tables: metric = \"p50_ns\", ...");
   for (std::size_t i = 0; i < columns.size(); ++i)
     spec.columns.push_back(read_column(columns.table_at(i)));
+  if (auto plot = root.optional_table("plot")) spec.plot = read_plot(*plot, spec);
   root.finish();
   return spec;
 }

@@ -58,6 +58,14 @@ struct Vary {
   std::vector<std::string> values;
 };
 
+// [plot]: y (a column) against x (a numeric [[vary]] key), one line per
+// combination of the other axes' values (docs/sweep-format.md).
+struct PlotSpec {
+  std::size_t x_axis = 0;    // index into Spec::vary
+  std::size_t y_column = 0;  // index into Spec::columns
+  std::string title;
+};
+
 struct Spec {
   std::string name;
   std::string source;                 // the sweep file, for messages
@@ -68,6 +76,7 @@ struct Spec {
   std::vector<Vary> vary;                           // in spec order, before seeds
   std::vector<std::optional<std::uint64_t>> seeds;  // nullopt: the scenario's
   std::vector<Column> columns;
+  std::optional<PlotSpec> plot;
   std::uint64_t time_limit = 0;   // per point, cycles; 0: none
   std::optional<bool> shorthand;  // overrides every machine's [apic] shorthand
 };
@@ -103,5 +112,18 @@ std::string markdown(const Spec& spec, const std::vector<Row>& rows);
 std::vector<std::string> point_cells(const Point& point);
 
 std::string_view to_string(SendMode mode);
+
+// The cells of one CSV line as csv_line() writes them (RFC 4180 quoting).
+std::vector<std::string> split_csv(std::string_view line);
+
+// spec.plot's data (one block per series) and gnuplot script, from the CSV
+// lines of the points (header excluded), next to `csv`: <stem>.dat,
+// <stem>.gp, drawing <stem>.png. Throws plot::PlotError for a file name the
+// script cannot hold, std::system_error if a file cannot be written.
+struct PlotFiles {
+  std::filesystem::path data, script, image;
+};
+PlotFiles write_plot(const Spec& spec, const std::vector<std::string>& csv_lines,
+                     const std::filesystem::path& csv);
 
 }  // namespace xcallsim::sweep

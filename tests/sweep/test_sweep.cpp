@@ -2,6 +2,10 @@
 // the grid's order, a failing point isolated in its row, CSV quoting.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "sim/config/config.hpp"
@@ -129,4 +133,44 @@ TEST_CASE("sweep: [[vary]] sets a declared machine key per point", "[unit]") {
   CHECK_THAT(refused.message(), Catch::Contains("apic.cost.icr_write = -1"));
   CHECK_THAT(error_of(replaced(text, "[298, 5000]", "[[1]]")).message(),
              Catch::Contains("a string, a number or a boolean"));
+}
+
+// [plot]: y (a column) against x (a numeric [[vary]] key), one data block
+// per series, named by the axes that differ; bad choices are errors at
+// their key. CSV cells split back as csv_line() wrote them.
+TEST_CASE("sweep: [plot] draws a column against a [[vary]] key", "[unit]") {
+  const std::string text =
+      replaced(kGood, "seeds = [1, 2]\n",
+               "seeds = [1]\n[[vary]]\nkey = \"apic.cost.icr_write\"\nvalues = [298, 5000]\n"
+               "[plot]\nx = \"apic.cost.icr_write\"\ny = \"p50_ns smp_xcall SYNC\"\n");
+  sweep::Spec spec = parse(replaced(text, "profiles = [\"seed\", \"upstream\"]", ""));
+  REQUIRE(spec.plot);
+  CHECK(spec.plot->title == "t");
+  std::vector<std::string> lines;
+  for (const sweep::Point& p : sweep::points(spec))
+    lines.push_back(sweep::csv_line(spec, sweep::run_point(spec, p)));
+  const auto dir = std::filesystem::temp_directory_path() / "xcallsim_sweep_plot";
+  std::filesystem::create_directories(dir);
+  const sweep::PlotFiles files = sweep::write_plot(spec, lines, dir / "out.csv");
+  CHECK(files.image.filename() == "out.png");
+  std::ifstream data(files.data), script(files.script);
+  const std::string d((std::istreambuf_iterator<char>(data)), {});
+  const std::string g((std::istreambuf_iterator<char>(script)), {});
+  // fan-out.toml makes no `smp_xcall SYNC` call (an empty cell): one
+  // series, ping-pong's, of two points (x = 298, 5000), named by its column.
+  CHECK(std::count(d.begin(), d.end(), '\n') == 1 + 2 + 2);
+  CHECK_THAT(d, Catch::Contains("\n298 "));
+  CHECK_THAT(d, Catch::Contains("\n5000 "));
+  CHECK_THAT(g,
+             Catch::Contains("index 0 using 1:2 with linespoints title 'p50_ns smp_xcall SYNC'"));
+  CHECK_THAT(g, Catch::Contains("noenhanced"));
+  CHECK_THAT(g, Catch::Contains("set output 'out.png'"));
+  std::filesystem::remove_all(dir);
+
+  CHECK_THAT(error_of(replaced(text, "x = \"apic.cost.icr_write\"", "x = \"seed\"")).message(),
+             Catch::Contains("is not a [[vary]] key"));
+  CHECK_THAT(error_of(replaced(text, "y = \"p50_ns smp_xcall SYNC\"", "y = \"p99\"")).message(),
+             Catch::Contains("is not a column"));
+  CHECK(sweep::split_csv("a,\"b,\"\"c\"\"\",,d\n") ==
+        std::vector<std::string>{"a", "b,\"c\"", "", "d"});
 }
