@@ -1,8 +1,9 @@
-// Test helper: import a string of ftrace text.
+// Test helpers: import a string of ftrace text; the typed records of a kind.
 #pragma once
 
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "sim/trace/ftrace/ftrace_import.hpp"
 
@@ -19,6 +20,15 @@ inline std::string line(int cpu, const std::string& ts, const std::string& event
   char cpu_text[16];
   std::snprintf(cpu_text, sizeof cpu_text, "[%03d]", cpu);
   return "      " + task + "     " + cpu_text + " d.h1.  " + ts + ": " + event + ": " + body + "\n";
+}
+
+// Every record of kind X in the trace, as typed records, in trace order.
+template <class X>
+std::vector<X> all(const Trace& t) {
+  std::vector<X> out;
+  for (const Record& r : t.records)
+    if (X x; as(r, x)) out.push_back(x);
+  return out;
 }
 
 }  // namespace xcallsim::trace::ftrace::test

@@ -18,6 +18,7 @@
 
 using namespace xcallsim;
 using namespace xcallsim::trace;
+using xcallsim::trace::ftrace::test::all;
 
 namespace {
 
@@ -84,14 +85,6 @@ const std::map<Api, int> kCallsByApi{{Api::CallFunctionSingle, 2},
                                      {Api::CallFunctionSingleAsync, 1},
                                      {Api::CallFunctionMany, 1},
                                      {Api::OnEachCpuCondMask, 1}};
-
-template <class X>
-std::vector<X> all(const Trace& t) {
-  std::vector<X> out;
-  for (const Record& r : t.records)
-    if (X x; as(r, x)) out.push_back(x);
-  return out;
-}
 
 std::map<Api, int> issues_by_api(const Trace& t) {
   std::map<Api, int> out;

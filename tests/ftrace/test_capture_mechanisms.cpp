@@ -11,12 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "import_text.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/replay/verify.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
 
 using namespace xcallsim;
 using namespace xcallsim::trace;
+using xcallsim::trace::ftrace::test::all;
 
 namespace {
 
@@ -58,14 +60,6 @@ std::string handler(int cpu, int us, int runs, bool flushed = true) {
 ftrace::ImportResult import(const std::string& text) {
   std::istringstream in("# tracer: nop\n# entries-in-buffer/entries-written: 1/1   #P:4\n" + text);
   return ftrace::import_ftrace(in, "mechanisms.txt");
-}
-
-template <class X>
-std::vector<X> all(const Trace& t) {
-  std::vector<X> out;
-  for (const Record& r : t.records)
-    if (X x; as(r, x)) out.push_back(x);
-  return out;
 }
 
 }  // namespace

@@ -15,12 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "import_text.hpp"
 #include "sim/replay/summary.hpp"
 #include "sim/replay/verify.hpp"
 #include "sim/trace/ftrace/ftrace_import.hpp"
 
 using namespace xcallsim;
 using namespace xcallsim::trace;
+using xcallsim::trace::ftrace::test::all;
 
 namespace {
 
@@ -64,14 +66,6 @@ ftrace::ImportResult import(const Fixture& f) {
   std::ifstream in(path);
   REQUIRE(in.good());
   return ftrace::import_ftrace(in, path);
-}
-
-template <class X>
-std::vector<X> all(const Trace& t) {
-  std::vector<X> out;
-  for (const Record& r : t.records)
-    if (X x; as(r, x)) out.push_back(x);
-  return out;
 }
 
 bool many_api(Api api) {

@@ -37,11 +37,9 @@ void erase_kind(trace::Trace& t, Kind kind) {
              recs.end());
 }
 
-}  // namespace
-
-TEST_CASE("retime: the Linux 6.1 ftrace fixture re-times approximately on the default machine",
-          "[scenario][retime]") {
-  const std::string path = XCALLSIM_LINUX_FIXTURES "/linux-6.1-smp4.txt";
+// A Linux capture imported and passed through the file format, as
+// `import-ftrace` then `replay --machine` do.
+trace::TraceFile imported(const std::string& path) {
   std::ifstream in(path);
   REQUIRE(in.good());
   trace::TraceFile file;
@@ -49,8 +47,15 @@ TEST_CASE("retime: the Linux 6.1 ftrace fixture re-times approximately on the de
   file.header.source = trace::Source::LinuxFtrace;
   file.header.machine = "linux";
   file.header.scenario = path;
-  // Through the file format, as `import-ftrace` then `replay --machine` do.
-  file = trace::read_trace_from_memory(trace::encode_trace(file.trace, file.header));
+  return trace::read_trace_from_memory(trace::encode_trace(file.trace, file.header));
+}
+
+}  // namespace
+
+TEST_CASE("retime: the Linux 6.1 ftrace fixture re-times approximately on the default machine",
+          "[scenario][retime]") {
+  const std::string path = XCALLSIM_LINUX_FIXTURES "/linux-6.1-smp4.txt";
+  const trace::TraceFile file = imported(path);
 
   const replay::Workload w = replay::extract_workload(file, path);
   CHECK_FALSE(w.exact);
@@ -236,14 +241,7 @@ TEST_CASE("retime: a real capture's SYNC many-calls (scf_flags SCF_WAIT) re-time
   // tests/linux/fixtures/linux-6.1-smp4-full.txt: TLB shootdowns, membarrier
   // and text_poke's do_sync_core, all probed with scf_flags=.
   const std::string path = XCALLSIM_LINUX_FIXTURES "/linux-6.1-smp4-full.txt";
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  trace::TraceFile file;
-  file.trace = trace::ftrace::import_ftrace(in, path).trace;
-  file.header.source = trace::Source::LinuxFtrace;
-  file.header.machine = "linux";
-  file.header.scenario = path;
-  file = trace::read_trace_from_memory(trace::encode_trace(file.trace, file.header));
+  const trace::TraceFile file = imported(path);
   const auto result =
       replay::retime(replay::extract_workload(file, path), shipped_machine("default"));
   REQUIRE(result.outcome.completed);
