@@ -39,13 +39,12 @@ struct CpuState {
 
   Park park = Park::None;
   bool wake_on_irq = false;
-  // A vCPU halted in KVM (virt.cpp): since when (kForever: not halted), and
-  // whether KVM is already waking it for an interrupt (the interrupt is then
-  // injected at VM entry: no exit of its own).
+  // A vCPU halted in KVM (virt.cpp): since when (kForever: not halted),
+  // when the wake-up KVM has under way completes (kForever: none), and
+  // whether a pending interrupt was injected at VM entry (no exit of its own).
   Cycles halted_since = engine::kForever;
-  bool kvm_waking = false;
+  Cycles wake_done = engine::kForever;
   bool injected_at_entry = false;
-  Cycles wake_done = 0;                 // when the wake-up under way completes
   std::uint64_t hypervisor_writes = 0;  // APIC writes KVM made for this vCPU's hypercalls
 
   // Memory model (memory.cpp): stores not yet visible, the time each fill

@@ -155,8 +155,8 @@ void Core::wake_for_irq(int id, Cycles t) {
   CpuState& c = cpu(id);
   if (!c.online || c.irqs_off || !c.wake_on_irq) return;
   if (apic_.highest_deliverable(id) < 0) return;
-  if (c.halted_since != engine::kForever) {  // halted in KVM: woken, then re-entered
-    if (c.kvm_waking) return;
+  if (c.halted_since != engine::kForever) {       // halted in KVM: woken, then re-entered
+    if (c.wake_done != engine::kForever) return;  // KVM is already waking it
     t = vcpu_wake_at(c, t);
   }
   wake(c, t);

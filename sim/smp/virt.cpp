@@ -127,7 +127,7 @@ void Core::begin_halt(CpuState& c) {
 // woken by its own deadline (a host timer), it pays a wake-up too.
 void Core::end_halt(CpuState& c) {
   if (c.halted_since != engine::kForever) {
-    if (c.kvm_waking)
+    if (c.wake_done != engine::kForever)
       c.now = std::max(c.now, c.wake_done);
     else
       c.now = vcpu_wake_at(c, c.now);
@@ -135,7 +135,7 @@ void Core::end_halt(CpuState& c) {
     c.injected_at_entry = !c.irqs_off && apic_.highest_deliverable(c.id) >= 0;
   }
   c.halted_since = engine::kForever;
-  c.kvm_waking = false;
+  c.wake_done = engine::kForever;
 }
 
 // An interrupt reached a vCPU halted in KVM at t: when it runs again. Inside
@@ -144,7 +144,6 @@ Cycles Core::vcpu_wake_at(CpuState& c, Cycles t) {
   const machine::VirtConfig& v = *config_.virt;
   const bool polled = t >= c.halted_since && t - c.halted_since <= v.halt_poll && v.halt_poll > 0;
   const Cycles delay = polled ? v.costs.poll_wakeup : v.costs.wakeup;
-  c.kvm_waking = true;
   c.wake_done = t + delay;
   ++c.counters.vcpu_wakes;
   c.counters.vcpu_wake_cycles += delay;
