@@ -82,15 +82,17 @@ void Core::send_virtualized(CpuState& c, const x86::IcrWrite& w) {
     c.now += cost;
     return;
   }
-  const machine::ApicMode mode = topology_.apic_mode();
-  const std::vector<int> targets = apic_.destinations(c.id, w.lo, w.hi);
-  const bool all_running =
-      std::all_of(targets.begin(), targets.end(), [&](int t) { return vcpu_running(t, c.now); });
-  const bool unicast = physical_unicast(mode, w);
   if (v.icr_passthrough) {  // the guest's own APIC: a bare-metal write
     c.now += apic_.write_icr(c.id, c.now, w.lo, w.hi).cost;
     return;
   }
+  const machine::ApicMode mode = topology_.apic_mode();
+  const bool unicast = physical_unicast(mode, w);
+  // Who the write reaches: AVIC's condition, and KVM's work if it exits.
+  const std::vector<int> targets =
+      v.ipiv && unicast ? std::vector<int>{} : apic_.destinations(c.id, w.lo, w.hi);
+  const bool all_running =
+      std::all_of(targets.begin(), targets.end(), [&](int t) { return vcpu_running(t, c.now); });
   if ((v.ipiv && unicast) || (v.avic && all_running)) {  // virtualized by the CPU: no exit
     apic_.write_icr(c.id, c.now, w.lo, w.hi);
     c.now += k.accelerated_icr_write;
