@@ -182,19 +182,28 @@ MachineConfig load_machine_config(const std::filesystem::path& file) {
 MachineConfig load_machine_config(const std::filesystem::path& file,
                                   const std::vector<Override>& overrides) {
   if (overrides.empty()) return load_machine_config(file);
-  const MachineConfig plain = load_machine_config(file);
   std::string overlay;
   for (const Override& o : overrides) {
-    if (std::find(plain.overridable.begin(), plain.overridable.end(), o.key) ==
-        plain.overridable.end())
+    if (!valid_override_key(o.key))
+      throw config::ConfigError(file.string(), 0, 0,
+                                fmt::format("`{}` cannot be set from outside", o.key),
+                                "vary a key the machine lists in `overridable = [...]`");
+    overlay += fmt::format("{} = {}\n", o.key, o.value);
+  }
+  // One load: the overlay cannot touch `overridable` (refused above), so
+  // the layered root's list is the file's own.
+  const config::Document document =
+      config::Document::load_layered(file, "base", overlay, file.string() + " (sweep override)");
+  std::vector<std::string> declared;
+  if (auto keys = document.root().optional_array("overridable"))
+    for (std::size_t i = 0; i < keys->size(); ++i) declared.push_back(keys->string_at(i));
+  for (const Override& o : overrides)
+    if (std::find(declared.begin(), declared.end(), o.key) == declared.end())
       throw config::ConfigError(
           file.string(), 0, 0,
           fmt::format("`{}` is not declared overridable by this machine", o.key),
           fmt::format("add \"{}\" to its `overridable = [...]` list, or vary another key", o.key));
-    overlay += fmt::format("{} = {}\n", o.key, o.value);
-  }
-  return read_machine(
-      config::Document::load_layered(file, "base", overlay, file.string() + " (sweep override)"));
+  return read_machine(document);
 }
 
 MachineConfig parse_machine_config(std::string_view toml_text, std::string_view source_name) {
